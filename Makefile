@@ -1,0 +1,59 @@
+# Two commands on a fresh machine:  make run  (serve on 127.0.0.1:5000)  ·  make test
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LOCALES := ar zh_Hant ur pl pa bn hi es de fr tr ms
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install install-test assets catalogs run test test-sqlite test-postgresql extract update-catalogs bench clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+install: $(VENV)/.installed assets catalogs
+
+assets: node_modules/.package-lock.json
+	bash scripts/build_assets.sh
+
+# Compiled catalogs are built from the .po files, never committed or edited by hand.
+catalogs: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -q -d sdp_public/translations
+
+run: install
+	$(VENV)/bin/flask --app wsgi db upgrade
+	$(VENV)/bin/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+test: install $(VENV)/.installed-test
+	$(MAKE) test-sqlite test-postgresql
+
+test-sqlite:
+	SDP_TEST_DATABASE=sqlite $(PY) -m pytest
+
+# The same database tests again on PostgreSQL (a throwaway database per run).
+test-postgresql:
+	SDP_TEST_DATABASE=postgresql $(PY) -m pytest -m db
+
+# Translators' workflow: extract strings, merge them into every catalog, then translate.
+extract: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
+	  --project sdp_public -o sdp_public/translations/messages.pot .
+
+update-catalogs: extract
+	$(VENV)/bin/pybabel update -i sdp_public/translations/messages.pot -d sdp_public/translations --no-fuzzy-matching --ignore-obsolete
+
+bench: install
+	$(PY) bench/content_page.py
+
+clean:
+	rm -rf $(VENV) node_modules sdp_public/static/build

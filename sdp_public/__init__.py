@@ -1,0 +1,62 @@
+"""sdp_public: the public website of the Safe Durham Partnership."""
+import logging
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, db, errors, i18n, request_log, security
+from .config import load_config
+from .contacts import load_contacts, load_services
+from .content import ContentStore
+from .extensions import csrf, limiter
+
+
+def create_app(config=None):
+    """Build the app. `config` overrides what the environment says (tests use this)."""
+    settings = load_config(**(config or {}))
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    # One trusted proxy (the load balancer) in production; none when serving directly.
+    if app.config["SDP_ENV"] == "production":
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(app.root_path + "/templates"),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    request_log.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    contacts = load_contacts(app.config["CONTENT_DIR"])
+    app.extensions["sdp_contacts"] = contacts
+    app.extensions["sdp_services"] = load_services(app.config["CONTENT_DIR"], contacts)
+
+    def render_fragment(template, **context):
+        return app.jinja_env.get_template(template).render(**context)
+
+    app.extensions["sdp_content"] = ContentStore(app.config["CONTENT_DIR"], contacts, render_fragment)
+    app.jinja_env.globals["council_phone"] = lambda: contacts["council"].phone
+    app.jinja_env.globals["contacts"] = contacts
+
+    from . import assets
+    assets.init_app(app)
+
+    from .ops.views import bp as ops_bp
+    from .public import checker  # noqa: F401  (registers its routes on the public blueprint)
+    from .public.views import bp as public_bp
+    app.register_blueprint(public_bp)
+    app.register_blueprint(ops_bp)
+
+    if not app.logger.handlers or app.config["SDP_ENV"] == "production":
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return app

@@ -1,0 +1,87 @@
+"""Configuration from the environment, with embedded defaults safe for one machine.
+
+Embedded (the default): SQLite in WAL mode under instance/, rate limits in memory, mail
+written to files under instance/mail/, a secret key generated once into instance/.
+Production (SDP_ENV=production): PostgreSQL and Redis from the environment, and the app
+refuses to start with a missing secret, an in-memory database or DEBUG on.
+"""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app must not start."""
+
+
+def _instance_dir(env):
+    path = Path(env.get("SDP_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _embedded_secret(instance):
+    """A secret key made once and kept in instance/, so sessions survive restarts."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def load_config(env=None, **overrides):
+    """Build the Flask config mapping from environment variables (os.environ by default)."""
+    env = os.environ if env is None else env
+    production = env.get("SDP_ENV", "embedded") == "production"
+    instance = _instance_dir(env)
+
+    config = {
+        "SDP_ENV": "production" if production else "embedded",
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": env.get("SDP_DATABASE_URL") or f"sqlite:///{instance / 'sdp_public.db'}",
+        "RATELIMIT_STORAGE_URI": env.get("SDP_REDIS_URL") or "memory://",
+        "SMTP_URL": env.get("SDP_SMTP_URL") or f"file://{instance / 'mail'}",
+        "SECRET_KEY": env.get("SDP_SECRET_KEY") or (None if production else _embedded_secret(instance)),
+        "DEBUG": env.get("SDP_DEBUG", "") == "1",
+        "CONTENT_DIR": env.get("SDP_CONTENT_DIR") or str(PROJECT_ROOT / "content"),
+        # A form post is small; anything bigger is refused with our own 413 page.
+        "MAX_CONTENT_LENGTH": int(env.get("SDP_MAX_CONTENT_LENGTH", 64 * 1024)),
+        "MAX_FORM_MEMORY_SIZE": int(env.get("SDP_MAX_CONTENT_LENGTH", 64 * 1024)),
+        "SESSION_COOKIE_NAME": "sdp_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no lost answers
+        "DRAFT_LIFETIME_HOURS": int(env.get("SDP_DRAFT_LIFETIME_HOURS", 24)),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_SWALLOW_ERRORS": True,  # a limiter outage must never lose a report
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Where "Exit this page" goes: the page GOV.UK services use for the same purpose.
+        "EXIT_URL": env.get("SDP_EXIT_URL", "https://www.bbc.co.uk/weather"),
+        "SEND_FILE_MAX_AGE_DEFAULT": 31536000,  # static URLs carry a content hash
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SITE_URL": env.get("SDP_SITE_URL", "").rstrip("/"),
+    }
+    config.update(overrides)
+    if production:
+        check_production(config)
+    return config
+
+
+def check_production(config):
+    """Refuse to serve the public with settings that would leak or lose reports."""
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append("SDP_SECRET_KEY is not set")
+    elif len(config["SECRET_KEY"]) < 32:
+        problems.append("SDP_SECRET_KEY is shorter than 32 characters")
+    url = config.get("DATABASE_URL", "")
+    if url in ("sqlite://", "sqlite:///:memory:") or ":memory:" in url:
+        problems.append("SDP_DATABASE_URL is an in-memory SQLite database")
+    if config.get("DEBUG"):
+        problems.append("DEBUG is on")
+    if problems:
+        raise ConfigError("Refusing to start in production: " + "; ".join(problems))

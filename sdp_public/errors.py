@@ -1,0 +1,47 @@
+"""Our own translated pages for every error status: never a stack trace, never a bare page.
+
+The error page is drawn in the reader's language when the URL named a valid one, else
+from Accept-Language. If even that fails (a broken template, the database gone), a
+minimal static page is returned rather than letting the exception escape.
+"""
+import logging
+
+from flask import g, render_template, request
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+logger = logging.getLogger("sdp_public.errors")
+
+_HANDLED = (400, 403, 404, 405, 413, 414, 429, 431, 500)
+
+
+def _render(status):
+    try:
+        return render_template("errors/error.html", status=status,
+                               unknown_language=g.get("unknown_language", False)), status
+    except Exception:  # the last line of defence: a plain page, still no stack trace
+        logger.exception("error page failed to render")
+        return ("<!DOCTYPE html><html lang='en'><title>Sorry, there is a problem</title>"
+                f"<main><h1>Sorry, there is a problem</h1><p>Error {escape(status)}.</p></main></html>",
+                status, {"Content-Type": "text/html; charset=utf-8"})
+
+
+def handle_http(error):
+    status = error.code if error.code in _HANDLED else 400 if 400 <= (error.code or 500) < 500 else 500
+    if error.code and 300 <= error.code < 400:  # redirects raised as exceptions pass through
+        return error
+    response = _render(status)
+    if status == 405 and getattr(error, "valid_methods", None):
+        body, code = response[0], response[1]
+        return body, code, {"Allow": ", ".join(error.valid_methods)}
+    return response
+
+
+def handle_unexpected(error):
+    logger.exception("unhandled error on %s %s", request.method, request.url_rule)
+    return _render(InternalServerError.code)
+
+
+def init_app(app):
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,55 @@
+"""Which language a request is in, and the language-prefixed URL machinery.
+
+Every public URL starts with a language code. The prefix is validated before any view
+runs; an unknown one is a 404 that lists the languages we publish in.
+"""
+from flask import abort, g, request, url_for
+
+from . import languages
+from .extensions import babel
+
+
+def current_language():
+    lang = g.get("lang")
+    if lang is None:
+        lang = languages.best_match(request.accept_languages) if request else languages.DEFAULT
+    return lang
+
+
+def select_locale():
+    return current_language().locale
+
+
+def pull_lang(endpoint, values):
+    """url_value_preprocessor for language-prefixed blueprints."""
+    if not values or "lang" not in values:
+        return  # the root URL, which picks a language itself
+    code = values.pop("lang")
+    lang = languages.get(code)
+    if lang is None:
+        g.unknown_language = True
+        abort(404)
+    g.lang = lang
+
+
+def add_lang(endpoint, values):
+    """url_defaults: links stay in the reader's language unless told otherwise."""
+    if "lang" not in values and g.get("lang") is not None:
+        values["lang"] = g.lang.code
+
+
+def alternates():
+    """(Language, absolute-path URL) for this page in every language: hreflang and switcher."""
+    rule = request.url_rule
+    same_page = rule is not None and "<lang>" in rule.rule and g.get("lang") is not None
+    view_args = dict(request.view_args or {})
+    # Error pages and pages outside the language tree offer each language's home page.
+    return [(lang, url_for(request.endpoint, **view_args, lang=lang.code) if same_page
+             else url_for("public.home", lang=lang.code)) for lang in languages.LANGUAGES]
+
+
+def init_app(app):
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations",
+                   default_domain="messages")
+    app.jinja_env.globals.update(current_language=current_language, alternates=alternates,
+                                 LANGUAGES=languages.LANGUAGES)
