@@ -44,6 +44,7 @@ def create_app(config=None):
     def render_fragment(template, **context):
         return app.jinja_env.get_template(template).render(**context)
 
+    app.extensions["sdp_page_cache"] = {}
     app.extensions["sdp_content"] = ContentStore(app.config["CONTENT_DIR"], contacts, render_fragment)
     app.jinja_env.globals["council_phone"] = lambda: contacts["council"].phone
     app.jinja_env.globals["contacts"] = contacts

@@ -19,7 +19,7 @@ from .sanitize import sanitize_html
 
 # Only these characters may name a page: no dots, so no traversal, whatever the route.
 _PAGE_PATH = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$")
-_BLOCK_PLACEHOLDER = re.compile(r"<p>\[\[(chart|contact):([a-z0-9-]+)\]\]</p>")
+_BLOCK_PLACEHOLDER = re.compile(r"<p[^>]*>\[\[(chart|contact):([a-z0-9-]+)\]\]</p>")
 _INLINE_PLACEHOLDER = re.compile(r"\[\[(phone|text|email|web):([a-z0-9-]+)\]\]")
 
 _CLASSES = {

@@ -40,6 +40,12 @@ def add_lang(endpoint, values):
 
 def alternates():
     """(Language, absolute-path URL) for this page in every language: hreflang and switcher."""
+    if "alternates" not in g:
+        g.alternates = _alternates()
+    return g.alternates
+
+
+def _alternates():
     rule = request.url_rule
     same_page = rule is not None and "<lang>" in rule.rule and g.get("lang") is not None
     view_args = dict(request.view_args or {})

@@ -4,8 +4,12 @@ A fresh nonce per response lets our two small scripts run while the policy forbi
 other inline script or style. Pages that hold answers are never cached.
 """
 import secrets
+from contextlib import contextmanager
 
 from flask import g, request
+
+# Stands in for the nonce in HTML rendered once and cached; replaced on every response.
+NONCE_SLOT = "__sdp_csp_nonce_" + secrets.token_hex(8) + "__"
 
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
@@ -16,6 +20,19 @@ def csp_nonce():
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+@contextmanager
+def nonce_placeholder():
+    """Render with NONCE_SLOT as the nonce, then let the response get a real one."""
+    real = g.pop("csp_nonce", None)
+    g.csp_nonce = NONCE_SLOT
+    try:
+        yield
+    finally:
+        g.pop("csp_nonce", None)
+        if real is not None:
+            g.csp_nonce = real
 
 
 def _policy(nonce):

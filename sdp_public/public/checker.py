@@ -55,7 +55,7 @@ def _form_for(control, data=None):
 
 @bp.get("/<lang>/business/cyber-essentials/check")
 def checker_start():
-    return render_page(CONTENT, "public/checker_start.html", controls=controls())
+    return render_page(CONTENT, "public/checker_start.html", cache=True, controls=controls())
 
 
 @bp.route("/<lang>/business/cyber-essentials/check/<control_id>", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from .. import drafts, i18n, languages, search
+from ..security import NONCE_SLOT, csp_nonce, nonce_placeholder
 from ..support import NEEDS
 from .pages import CONTENT_PAGES, EXIT_PAGE_ENDPOINTS, PRIORITIES
 
@@ -16,12 +17,25 @@ def content_store():
     return current_app.extensions["sdp_content"]
 
 
-def render_page(path, template="public/page.html", **context):
+def render_page(path, template="public/page.html", cache=None, **context):
+    """Render a content page. Pages that depend only on language and URL are rendered
+    once per process and reused: the per-response CSP nonce is put into the cached HTML
+    with a string replace, so a cached page costs little more than "hello world".
+    """
+    cache = not context if cache is None else cache
+    key = (g.lang.code, path, template, request.endpoint)
+    pages = current_app.extensions["sdp_page_cache"]
+    if cache and key in pages:
+        return pages[key].replace(NONCE_SLOT, csp_nonce())
     page = content_store().page(g.lang.code, path)
     if page is None:
         abort(404)
-    return render_template(template, page=page, exit_page=request.endpoint in EXIT_PAGE_ENDPOINTS,
-                           **context)
+    if not cache:
+        return render_template(template, page=page, exit_page=request.endpoint in EXIT_PAGE_ENDPOINTS, **context)
+    with nonce_placeholder():
+        html = render_template(template, page=page, exit_page=request.endpoint in EXIT_PAGE_ENDPOINTS, **context)
+    pages[key] = html
+    return html.replace(NONCE_SLOT, csp_nonce())
 
 
 @bp.get("/", endpoint="root")
@@ -63,7 +77,7 @@ def support():
     page = content_store().page(g.lang.code, "support")
     descriptions = (page.meta.get("services") or {}) if page else {}
     english = content_store().page("en", "support").meta.get("services") or {}
-    return render_page("support", "public/support.html", needs=NEEDS, chosen=chosen, services=shown,
+    return render_page("support", "public/support.html", cache=False, needs=NEEDS, chosen=chosen, services=shown,
                        descriptions=descriptions, english_descriptions=english)
 
 

@@ -1,0 +1,46 @@
+"""Embedded defaults are safe on one machine; production refuses unsafe settings."""
+import pytest
+
+from sdp_public.config import ConfigError, load_config
+
+STRONG = "k" * 64
+
+
+def test_embedded_defaults_need_no_setup(tmp_path):
+    config = load_config({"SDP_INSTANCE_PATH": str(tmp_path)})
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'sdp_public.db'}"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["SMTP_URL"] == f"file://{tmp_path / 'mail'}"
+    assert len(config["SECRET_KEY"]) >= 64
+    # generated once, then kept: sessions survive a restart
+    assert load_config({"SDP_INSTANCE_PATH": str(tmp_path)})["SECRET_KEY"] == config["SECRET_KEY"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_environment_overrides_the_defaults(tmp_path):
+    config = load_config({"SDP_INSTANCE_PATH": str(tmp_path), "SDP_DATABASE_URL": "postgresql+psycopg://x/y",
+                          "SDP_REDIS_URL": "redis://127.0.0.1:6379/0", "SDP_SMTP_URL": "smtp://127.0.0.1:25",
+                          "SDP_SECRET_KEY": STRONG})
+    assert config["DATABASE_URL"] == "postgresql+psycopg://x/y"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert config["SMTP_URL"] == "smtp://127.0.0.1:25"
+    assert config["SECRET_KEY"] == STRONG
+
+
+@pytest.mark.parametrize("env, problem", [
+    ({"SDP_DATABASE_URL": "postgresql+psycopg://db/sdp"}, "SDP_SECRET_KEY is not set"),
+    ({"SDP_SECRET_KEY": "short", "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp"}, "shorter than 32"),
+    ({"SDP_SECRET_KEY": STRONG, "SDP_DATABASE_URL": "sqlite:///:memory:"}, "in-memory"),
+    ({"SDP_SECRET_KEY": STRONG, "SDP_DATABASE_URL": "sqlite://"}, "in-memory"),
+    ({"SDP_SECRET_KEY": STRONG, "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp", "SDP_DEBUG": "1"}, "DEBUG"),
+])
+def test_production_refuses_unsafe_settings(tmp_path, env, problem):
+    with pytest.raises(ConfigError, match=problem):
+        load_config({"SDP_ENV": "production", "SDP_INSTANCE_PATH": str(tmp_path), **env})
+
+
+def test_production_with_safe_settings_starts_with_secure_cookies(tmp_path):
+    config = load_config({"SDP_ENV": "production", "SDP_INSTANCE_PATH": str(tmp_path), "SDP_SECRET_KEY": STRONG,
+                          "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp"})
+    assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
+    assert not (tmp_path / "secret_key").exists()  # production never invents a secret
