@@ -28,7 +28,7 @@ assets: node_modules/.package-lock.json
 
 # Compiled catalogs are built from the .po files, never committed or edited by hand.
 catalogs: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d sdp_public/translations
+	$(VENV)/bin/pybabel compile --statistics -d sdp_public/translations
 
 run: install
 	$(VENV)/bin/flask --app wsgi db upgrade

@@ -11,9 +11,11 @@ from .extensions import babel
 
 def current_language():
     lang = g.get("lang")
-    if lang is None:
-        lang = languages.best_match(request.accept_languages) if request else languages.DEFAULT
-    return lang
+    if lang is None and request:
+        # No route matched (a 404 or 405): the address may still start with a language.
+        first_segment = request.path.lstrip("/").split("/", 1)[0]
+        lang = languages.get(first_segment) or languages.best_match(request.accept_languages)
+    return lang or languages.DEFAULT
 
 
 def select_locale():

@@ -110,3 +110,14 @@ def test_exit_this_page_deletes_the_draft_and_leaves_for_a_neutral_site(get, cli
         assert db.get(Draft, draft_id) is None
     with client.session_transaction() as session:
         assert "drafts" not in session
+
+
+def test_questions_not_yet_translated_are_marked_as_english_for_screen_readers(get):
+    page = get("/ur/business/cyber-essentials/check")
+    first = page.soup.select_one("main a.govuk-button--start")["href"]
+    question = get(first)
+    assert question.html_attr("dir") == "rtl"
+    if question.soup.select_one("main .govuk-inset-text"):  # the Urdu checker is not written yet
+        for legend in question.soup.select("legend"):
+            assert legend.find("span", attrs={"lang": "en", "dir": "ltr"})
+    assert question.soup.select_one("label").get_text(strip=True) != "Yes"  # the interface is Urdu

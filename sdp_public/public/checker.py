@@ -82,7 +82,7 @@ def checker_control(control_id):
     back = url_for("public.checker_control", control_id=ids[position - 1]) if position else url_for("public.checker_start")
     fields = [(q, form[field_name(q)]) for q in control["questions"]]
     return render_template("public/checker_control.html", control=control, form=form, fields=fields,
-                           back=back, step=position + 1, steps=len(ids))
+                           back=back, step=position + 1, steps=len(ids), page=content_store().page(g.lang.code, CONTENT))
 
 
 @bp.get("/<lang>/business/cyber-essentials/check/result")
@@ -97,5 +97,5 @@ def checker_result():
             return redirect(url_for("public.checker_control", control_id=control["id"]))
         to_do = [q for q, answer in given if answer != "yes"]
         results.append({"control": control, "ready": not to_do, "to_do": to_do})
-    return render_template("public/checker_result.html", results=results,
+    return render_template("public/checker_result.html", results=results, page=content_store().page(g.lang.code, CONTENT),
                            ready_count=sum(r["ready"] for r in results))

@@ -75,7 +75,8 @@ def support():
     chosen = [need for need in request.args.getlist("need") if need in NEEDS]
     shown = [s for s in services if not chosen or set(chosen) & set(s.needs)]
     page = content_store().page(g.lang.code, "support")
-    descriptions = (page.meta.get("services") or {}) if page else {}
+    # A fallback page's descriptions are English: the template marks those lang="en".
+    descriptions = (page.meta.get("services") or {}) if page and not page.fallback else {}
     english = content_store().page("en", "support").meta.get("services") or {}
     return render_page("support", "public/support.html", cache=False, needs=NEEDS, chosen=chosen, services=shown,
                        descriptions=descriptions, english_descriptions=english)
