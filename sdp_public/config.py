@@ -44,6 +44,7 @@ def load_config(env=None, **overrides):
         "DATABASE_URL": env.get("SDP_DATABASE_URL") or f"sqlite:///{instance / 'sdp_public.db'}",
         "RATELIMIT_STORAGE_URI": env.get("SDP_REDIS_URL") or "memory://",
         "SMTP_URL": env.get("SDP_SMTP_URL") or f"file://{instance / 'mail'}",
+        "MAIL_FROM": env.get("SDP_MAIL_FROM", "sdp_public@localhost"),
         "SECRET_KEY": env.get("SDP_SECRET_KEY") or (None if production else _embedded_secret(instance)),
         "DEBUG": env.get("SDP_DEBUG", "") == "1",
         "CONTENT_DIR": env.get("SDP_CONTENT_DIR") or str(PROJECT_ROOT / "content"),

@@ -1,0 +1,64 @@
+"""Outgoing mail, by the transport SDP_SMTP_URL names.
+
+    file:///path/to/dir             one .eml file per message (the embedded default: readable by a person)
+    smtp://host:25                  plain SMTP to a local relay
+    smtp+starttls://user:pw@host:587  SMTP upgraded with STARTTLS, then authenticated
+    smtps://user:pw@host:465        SMTP over TLS
+
+Callers build an EmailMessage and call send(); delivery retries belong to the outbox,
+so a failure here raises and the caller keeps the message queued.
+"""
+import smtplib
+import ssl
+import time
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+class MailError(RuntimeError):
+    """The transport refused or could not be reached; the message was not sent."""
+
+
+def build(sender, to, subject, body):
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to if isinstance(to, str) else ", ".join(to)
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1] if "@" in sender else "localhost")
+    message.set_content(body, charset="utf-8")
+    return message
+
+
+def send(url, message, timeout=10):
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return _to_file(Path(unquote(parts.path)), message)
+    if parts.scheme not in ("smtp", "smtp+starttls", "smtps"):
+        raise MailError(f"unknown mail transport {parts.scheme!r}")
+    host, port = parts.hostname or "127.0.0.1", parts.port
+    try:
+        if parts.scheme == "smtps":
+            client = smtplib.SMTP_SSL(host, port or 465, timeout=timeout, context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(host, port or 25, timeout=timeout)
+        with client:
+            if parts.scheme == "smtp+starttls":
+                client.starttls(context=ssl.create_default_context())
+            if parts.username:
+                client.login(unquote(parts.username), unquote(parts.password or ""))
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"mail not sent via {parts.scheme}://{host}:{port}: {exc.__class__.__name__}") from exc
+
+
+def _to_file(directory, message):
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
+    temporary = directory / f".{name}.tmp"
+    temporary.write_bytes(bytes(message))
+    temporary.rename(directory / name)  # a reader never sees half a message
+    return directory / name
