@@ -5,12 +5,14 @@ The geometry is computed here; templates/public/_chart.html draws it. Right-to-l
 pages mirror the x axis so the series reads in the reader's direction.
 """
 import math
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
 
 WIDTH, HEIGHT = 640, 340
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 64
 
 
 @dataclass
@@ -21,11 +23,13 @@ class Mark:
     h: float = 0
     series: int = 0
     label: str = ""
+    lines: list = field(default_factory=list)  # a label wrapped to fit its slot
 
 
 def format_value(value, unit, locale):
     if unit == "%":
-        return format_percent(value / 100, locale=locale, decimal_quantization=False)
+        # Decimal, so 41.6 shows as 41.6%, not 41.600000000000004%
+        return format_percent(Decimal(str(value)) / 100, locale=locale, decimal_quantization=False)
     return format_decimal(value, locale=locale)
 
 
@@ -57,7 +61,10 @@ def layout(chart, locale, rtl=False):
     ticks = [Mark(x=mirror(LEFT - 8), y=y_of(top_value * i / 5),
                   label=format_value(round(top_value * i / 5, 6), unit, locale)) for i in range(6)]
     slot = plot_w / len(categories)
-    x_labels = [Mark(x=mirror(LEFT + slot * (i + 0.5)), y=HEIGHT - BOTTOM + 22, label=c)
+    # About 7.5px a character at 14px: wrap long category names onto up to three lines.
+    per_line = max(6, int(slot / 7.5))
+    x_labels = [Mark(x=mirror(LEFT + slot * (i + 0.5)), y=HEIGHT - BOTTOM + 20, label=c,
+                     lines=textwrap.wrap(c, per_line)[:3] or [c])
                 for i, c in enumerate(categories)]
     bars, lines = [], []
     if chart.get("type", "bar") == "bar":
