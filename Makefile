@@ -6,7 +6,7 @@ LOCALES := ar zh_Hant ur pl pa bn hi es de fr tr ms
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-test assets catalogs run test test-sqlite test-postgresql extract update-catalogs bench clean
+.PHONY: install install-test assets catalogs run test test-sqlite test-postgresql extract update-catalogs bench screenshots clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ extract: $(VENV)/.installed
 
 update-catalogs: extract
 	$(VENV)/bin/pybabel update -i sdp_public/translations/messages.pot -d sdp_public/translations --no-fuzzy-matching --ignore-obsolete
+
+# PNG screenshots of key pages in six languages at three widths, for review.
+screenshots: install $(VENV)/.installed-test
+	$(PY) scripts/screenshots.py
 
 bench: install
 	$(PY) bench/content_page.py

@@ -10,5 +10,4 @@ npx --no-install sass --pkg-importer=node --no-source-map --style=compressed --q
 # Arabic and Urdu: GOV.UK Frontend has no right-to-left support, so flip the whole sheet.
 npx --no-install rtlcss "$out/app.css" "$out/app.rtl.css" >/dev/null
 cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js "$out/govuk-frontend.min.js"
-cp -r node_modules/govuk-frontend/dist/govuk/assets "$out/assets"
-cp sdp_public/assets/app.js "$out/app.js"
+cp sdp_public/assets/app.js sdp_public/assets/exit-this-page.js "$out/"

@@ -2,6 +2,7 @@
 import logging
 
 from flask import Flask
+from markupsafe import Markup, escape
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -46,7 +47,9 @@ def create_app(config=None):
 
     app.extensions["sdp_page_cache"] = {}
     app.extensions["sdp_content"] = ContentStore(app.config["CONTENT_DIR"], contacts, render_fragment)
-    app.jinja_env.globals["council_phone"] = lambda: contacts["council"].phone
+    council = contacts["council"]
+    app.jinja_env.globals["council_phone_html"] = lambda: Markup(
+        f'<a class="govuk-link" href="tel:{council.tel}" dir="ltr">{escape(council.phone)}</a>')
     app.jinja_env.globals["contacts"] = contacts
 
     from . import assets

@@ -62,7 +62,6 @@ def load_config(env=None, **overrides):
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Where "Exit this page" goes: the page GOV.UK services use for the same purpose.
         "EXIT_URL": env.get("SDP_EXIT_URL", "https://www.bbc.co.uk/weather"),
-        "SEND_FILE_MAX_AGE_DEFAULT": 31536000,  # static URLs carry a content hash
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SITE_URL": env.get("SDP_SITE_URL", "").rstrip("/"),
     }

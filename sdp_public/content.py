@@ -169,7 +169,8 @@ class ContentStore:
             href = {"phone": f"tel:{contact.tel}", "text": f"sms:{contact.text.replace(' ', '')}",
                     "email": f"mailto:{contact.email}", "web": contact.url}[kind]
             label = contact.url_label if kind == "web" else value
-            return f'<a class="govuk-link" href="{escape(href)}">{escape(label)}</a>'
+            # dir="ltr": a phone number or address must not be reordered inside Arabic or Urdu
+            return f'<a class="govuk-link" href="{escape(href)}" dir="ltr">{escape(label)}</a>'
 
         html = _BLOCK_PLACEHOLDER.sub(block, html)
         return _INLINE_PLACEHOLDER.sub(inline, html)

@@ -94,3 +94,13 @@ def test_right_to_left_pages_load_the_mirrored_stylesheet(get):
         page = get(f"/{code}/")
         assert "app.rtl.css" in page.soup.find("link", rel="stylesheet")["href"]
     assert "app.rtl.css" not in get("/en/").soup.find("link", rel="stylesheet")["href"]
+
+
+def test_phone_numbers_and_addresses_keep_their_order_in_right_to_left_pages(get):
+    """Without dir="ltr", 03000 260 000 shows as 000 260 03000 in Arabic and Urdu."""
+    page = get("/ar/request/translation-or-format/")
+    links = page.soup.select('a[href^="tel:"], a[href^="mailto:"]')
+    assert len(links) >= 4  # footer and content
+    assert all(a.get("dir") == "ltr" for a in links)
+    support = get("/ur/support/")
+    assert all(a.get("dir") == "ltr" for a in support.soup.select('main a[href^="tel:"], main a[href^="https:"]'))

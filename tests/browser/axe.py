@@ -1,0 +1,33 @@
+"""Run axe-core (from npm, node_modules/axe-core) in a Playwright page.
+
+Exceptions live in axe_exceptions.toml with their reasons; the accessibility statement
+lists the same ones. There are none today.
+"""
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_SOURCE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+with open(Path(__file__).with_name("axe_exceptions.toml"), "rb") as f:
+    EXCEPTIONS = tomllib.load(f).get("exception", [])
+
+
+def violations(page):
+    """axe's WCAG 2.2 A/AA violations on the page, minus the documented exceptions."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)  # evaluate runs in the page without breaking its CSP
+    result = page.evaluate("opts => axe.run(document, opts)",
+                           {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]})
+    found = []
+    for violation in result["violations"]:
+        nodes = [n for n in violation["nodes"] if not _excepted(violation["id"], page.url, n["target"])]
+        if nodes:
+            found.append({"id": violation["id"], "impact": violation["impact"],
+                          "targets": [n["target"] for n in nodes][:5], "help": violation["help"]})
+    return found
+
+
+def _excepted(rule, url, target):
+    return any(e["rule"] == rule and e.get("url_contains", "") in url and
+               e.get("target_contains", "") in " ".join(map(str, target)) for e in EXCEPTIONS)

@@ -1,0 +1,46 @@
+"""axe-core finds no WCAG 2.2 A or AA violation on any public page, in any language,
+nor on the checker's question, error and result pages."""
+import pytest
+
+from sdp_public import languages
+
+from .axe import violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.db]
+CHECKED = {}
+
+
+def _check(page, url, problems):
+    found = violations(page)
+    CHECKED[url] = len(found)
+    if found:
+        problems[url] = found
+
+
+@pytest.mark.parametrize("code", [lang.code for lang in languages.LANGUAGES])
+def test_every_public_page_has_no_axe_violations(page, live_server, public_paths, code):
+    problems = {}
+    for path in public_paths[code] + [f"/{code}/not-a-page", f"/{code}/search?q=support"]:
+        page.goto(live_server + path)
+        _check(page, path, problems)
+    # the checker: a question page, its error state, then the result
+    page.goto(f"{live_server}/{code}/business/cyber-essentials/check")
+    page.click("main a.govuk-button--start")
+    _check(page, page.url + " (question)", problems)
+    page.click("main form button[type=submit]")
+    _check(page, page.url + " (errors)", problems)
+    while "/result" not in page.url:
+        for name in page.eval_on_selector_all("main input[type=radio]", "els => [...new Set(els.map(e => e.name))]"):
+            page.check(f"main input[name='{name}'][value='no']")
+        page.click("main form button[type=submit]")
+    _check(page, page.url + " (result)", problems)
+    assert problems == {}, problems
+
+
+def test_a_deliberately_broken_page_fails_the_check(page):
+    """The check can fail: an image without alt text and an input without a label."""
+    page.set_content("<!DOCTYPE html><html lang='en'><head><title>Broken</title></head><body><main>"
+                     "<h1>Broken</h1><img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='>"
+                     "<input type='text' name='x'></main></body></html>")
+    rules = {v["id"] for v in violations(page)}
+    assert {"image-alt", "label"} <= rules
