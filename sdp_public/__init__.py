@@ -28,6 +28,7 @@ def create_app(config=None):
     ])
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
 
     db.init_app(app)
     i18n.init_app(app)
@@ -55,10 +56,23 @@ def create_app(config=None):
     from . import assets
     assets.init_app(app)
 
+    from .services.routing import Router
+    from .services.sealing import Sealer, parse_keys
+    app.extensions["sdp_router"] = Router.load(app.config["CONTENT_DIR"])
+    app.extensions["sdp_sealer"] = Sealer(parse_keys(app.config["SEALING_KEYS"]))
+    if app.config["SDP_ENV"] == "production":
+        missing = app.extensions["sdp_router"].missing_mailboxes()
+        if missing:
+            from .config import ConfigError
+            raise ConfigError("Refusing to start in production: no mailbox for " + ", ".join(missing))
+
     from .ops.views import bp as ops_bp
+    from .report import track  # noqa: F401  (registers its routes on the report blueprint)
+    from .report.views import bp as report_bp
     from .public import checker  # noqa: F401  (registers its routes on the public blueprint)
     from .public.views import bp as public_bp
     app.register_blueprint(public_bp)
+    app.register_blueprint(report_bp)
     app.register_blueprint(ops_bp)
 
     if not app.logger.handlers or app.config["SDP_ENV"] == "production":

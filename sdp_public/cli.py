@@ -70,7 +70,57 @@ def content_check():
     click.echo("content ok")
 
 
+
+
+outbox_cli = AppGroup("outbox", help="Notification emails waiting to be sent.")
+reports_cli = AppGroup("reports", help="Reports (for authorised operators).")
+
+
+@outbox_cli.command("deliver")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds when running on.")
+def outbox_deliver(once, interval):
+    """Send queued notifications, retrying failures with backoff. Safe to run several at once."""
+    import time
+    from .services import outbox
+    app = current_app._get_current_object()
+    while True:
+        with app.extensions["sdp_sessionmaker"]() as db:
+            sent, failed = outbox.deliver(db, app.config, app.extensions["sdp_router"], app.extensions["sdp_sealer"])
+        if sent or failed or once:
+            click.echo(f"sent {sent}, failed {failed}")
+        if once:
+            return
+        time.sleep(interval)
+
+
+@reports_cli.command("show")
+@click.argument("reference")
+def reports_show(reference):
+    """Print a report's unsealed answers (until the partner inbox exists). Every use is logged."""
+    import json
+    import logging
+    from .services import submissions
+    app = current_app._get_current_object()
+    sealer = app.extensions["sdp_sealer"]
+    with app.extensions["sdp_sessionmaker"]() as db:
+        report = submissions.find(db, reference)
+        if report is None:
+            raise click.ClickException("no report with that reference")
+        logging.getLogger("sdp_public.audit").warning("reports show %s by operator", report.reference)
+        answers = sealer.unseal(report.sealed_answers, submissions.sealing_context(report.reference, report.form, "answers"))
+        contact = (sealer.unseal(report.sealed_contact, submissions.sealing_context(report.reference, report.form, "contact"))
+                   if report.sealed_contact else None)
+        click.echo(json.dumps({
+            "reference": report.reference, "form": report.form, "language": report.lang, "status": report.status,
+            "received": report.created_at.isoformat(), "anonymous": report.anonymous,
+            "routed_to": [{"partner": r.partner, "reason": r.reason} for r in report.routes],
+            "answers": answers, "contact": contact,
+            "added_by_reporter": [sealer.unseal(e.sealed_body, submissions.sealing_context(report.reference, report.form, "event"))
+                                  for e in report.events if e.kind == "reporter-information"],
+        }, ensure_ascii=False, indent=2))
+
+
 def init_app(app):
-    app.cli.add_command(db_cli)
-    app.cli.add_command(drafts_cli)
-    app.cli.add_command(content_cli)
+    for group in (db_cli, drafts_cli, content_cli, outbox_cli, reports_cli):
+        app.cli.add_command(group)

@@ -32,6 +32,17 @@ def _embedded_secret(instance):
     return key_file.read_text().strip()
 
 
+def _embedded_sealing_keys(instance):
+    """Sealing keys made once into instance/ for the embedded default (production sets them)."""
+    from .services.sealing import new_key_spec
+    key_file = instance / "sealing_keys"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(new_key_spec())
+    return key_file.read_text().strip()
+
+
 def load_config(env=None, **overrides):
     """Build the Flask config mapping from environment variables (os.environ by default)."""
     env = os.environ if env is None else env
@@ -46,6 +57,8 @@ def load_config(env=None, **overrides):
         "SMTP_URL": env.get("SDP_SMTP_URL") or f"file://{instance / 'mail'}",
         "MAIL_FROM": env.get("SDP_MAIL_FROM", "sdp_public@localhost"),
         "SECRET_KEY": env.get("SDP_SECRET_KEY") or (None if production else _embedded_secret(instance)),
+        # Report answers are sealed with these (kid:base64key, newest first; see README).
+        "SEALING_KEYS": env.get("SDP_SEALING_KEYS") or (None if production else _embedded_sealing_keys(instance)),
         "DEBUG": env.get("SDP_DEBUG", "") == "1",
         "CONTENT_DIR": env.get("SDP_CONTENT_DIR") or str(PROJECT_ROOT / "content"),
         # A form post is small; anything bigger is refused with our own 413 page.
@@ -58,6 +71,11 @@ def load_config(env=None, **overrides):
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no lost answers
         "DRAFT_LIFETIME_HOURS": int(env.get("SDP_DRAFT_LIFETIME_HOURS", 24)),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Per client address. Generous for a family sharing one connection; tight for a script.
+        "SUBMIT_RATE_LIMIT": env.get("SDP_SUBMIT_RATE_LIMIT", "10 per hour"),
+        # A person takes minutes to answer every question; a script takes milliseconds.
+        "REPORT_MINIMUM_SECONDS": int(env.get("SDP_REPORT_MINIMUM_SECONDS", 8)),
+        "TRACK_RATE_LIMIT": env.get("SDP_TRACK_RATE_LIMIT", "10 per 15 minutes"),
         "RATELIMIT_SWALLOW_ERRORS": True,  # a limiter outage must never lose a report
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Where "Exit this page" goes: the page GOV.UK services use for the same purpose.
@@ -83,5 +101,7 @@ def check_production(config):
         problems.append("SDP_DATABASE_URL is an in-memory SQLite database")
     if config.get("DEBUG"):
         problems.append("DEBUG is on")
+    if not config.get("SEALING_KEYS"):
+        problems.append("SDP_SEALING_KEYS is not set")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))

@@ -16,7 +16,7 @@ class Language:
 
 
 LANGUAGES = (
-    Language("en", "English", "English", "ltr", "en"),
+    Language("en", "English", "English", "ltr", "en_GB"),  # British dates and spelling
     Language("ar", "العربية", "Arabic", "rtl", "ar"),
     Language("zh-hant", "中文（繁體）", "Chinese (Traditional)", "ltr", "zh_Hant"),
     Language("ur", "اردو", "Urdu", "rtl", "ur"),

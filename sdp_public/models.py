@@ -1,8 +1,8 @@
 """Tables. Every change here needs an Alembic revision in migrations/ (a test checks)."""
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
 
@@ -24,3 +24,93 @@ class Draft(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_draft_expires_at", "expires_at"),)
+
+
+class Report(Base):
+    """A report or request. Everything the reporter wrote is sealed (see services/sealing.py);
+    the plain columns say only what kind of report it is, when, in which language and where
+    it stands, which is what routing, delivery and retention need."""
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    form: Mapped[str] = mapped_column(String(40))
+    lang: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    sealed_answers: Mapped[str] = mapped_column(Text)
+    sealed_contact: Mapped[str | None] = mapped_column(Text, nullable=True)
+    receipt_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    routes: Mapped[list["ReportRoute"]] = relationship(back_populates="report", order_by="ReportRoute.id")
+    events: Mapped[list["ReportEvent"]] = relationship(back_populates="report", order_by="ReportEvent.id")
+
+    __table_args__ = (Index("ix_report_form_created_at", "form", "created_at"),)
+
+
+class ReportRoute(Base):
+    """One partner a report was sent to, and the rule's reason."""
+
+    __tablename__ = "report_route"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    partner: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    report: Mapped[Report] = relationship(back_populates="routes")
+
+    __table_args__ = (Index("ix_report_route_partner_created_at", "partner", "created_at"),
+                      Index("ix_report_route_report_id", "report_id"))
+
+
+class ReportEvent(Base):
+    """The report's timeline: what the reporter added later, and (later) partner actions."""
+
+    __tablename__ = "report_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(120))
+    sealed_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    report: Mapped[Report] = relationship(back_populates="events")
+
+    __table_args__ = (Index("ix_report_event_report_id", "report_id"),)
+
+
+class OutboxMessage(Base):
+    """An email waiting to be sent, committed in the same transaction as its report.
+
+    Partner notifications carry no personal data: the recipient is looked up from
+    configuration at send time and the body says only the reference. A reporter's own
+    address (for an acknowledgement) is sealed.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    partner: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    sealed_recipient: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lock_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    report: Mapped[Report | None] = relationship()
+
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_message_report_id", "report_id"))

@@ -6,7 +6,7 @@ stemming tables to get wrong. Casefolding makes it case-insensitive where that e
 """
 from dataclasses import dataclass
 
-from .public.pages import CONTENT_PAGES, PRIORITIES
+from .public.pages import CONTENT_PAGES, FLOW_START_PAGES, PRIORITIES
 
 MAX_TERMS = 10
 
@@ -29,6 +29,8 @@ def _searchable():
         yield f"plan/{slug}", "public.priority", {"priority": slug}
     yield "support", "public.support", {}
     yield "business/cyber-essentials-check", "public.checker_start", {}
+    for kind, slug, path in FLOW_START_PAGES:
+        yield path, "report.start", {"kind": kind, "flow_slug": slug}
 
 
 def find(store, lang, query):

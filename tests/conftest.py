@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 
 from sdp_public import create_app
 from sdp_public.cli import upgrade
+from sdp_test_helpers import Inbox, free_port
 
 ENGINE = os.environ.get("SDP_TEST_DATABASE", "sqlite")
 POSTGRES_ADMIN_URL = os.environ.get("SDP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -44,7 +45,8 @@ def app(migrated_database, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     os.environ["SDP_INSTANCE_PATH"] = str(instance)
     application = create_app({"DATABASE_URL": migrated_database, "INSTANCE_PATH": str(instance),
-                              "TESTING": True})
+                              "TESTING": True, "SUBMIT_RATE_LIMIT": "1000 per minute",
+                              "TRACK_RATE_LIMIT": "1000 per minute", "REPORT_MINIMUM_SECONDS": 0})
     yield application
     application.extensions["sdp_engine"].dispose()
 
@@ -86,3 +88,18 @@ def get(client):
         assert response.status_code == status, f"{url}: {response.status_code}"
         return Page(response)
     return fetch
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on loopback; the app's mail goes to it for this test."""
+    from aiosmtpd.controller import Controller
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    previous = app.config["SMTP_URL"]
+    app.config["SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}"
+    inbox.port = controller.port
+    yield inbox
+    app.config["SMTP_URL"] = previous
+    controller.stop()

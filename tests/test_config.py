@@ -4,6 +4,7 @@ import pytest
 from sdp_public.config import ConfigError, load_config
 
 STRONG = "k" * 64
+KEYS = "a1:" + "A" * 43
 
 
 def test_embedded_defaults_need_no_setup(tmp_path):
@@ -28,7 +29,8 @@ def test_the_environment_overrides_the_defaults(tmp_path):
 
 
 @pytest.mark.parametrize("env, problem", [
-    ({"SDP_DATABASE_URL": "postgresql+psycopg://db/sdp"}, "SDP_SECRET_KEY is not set"),
+    ({"SDP_DATABASE_URL": "postgresql+psycopg://db/sdp", "SDP_SEALING_KEYS": KEYS}, "SDP_SECRET_KEY is not set"),
+    ({"SDP_DATABASE_URL": "postgresql+psycopg://db/sdp", "SDP_SECRET_KEY": STRONG}, "SDP_SEALING_KEYS is not set"),
     ({"SDP_SECRET_KEY": "short", "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp"}, "shorter than 32"),
     ({"SDP_SECRET_KEY": STRONG, "SDP_DATABASE_URL": "sqlite:///:memory:"}, "in-memory"),
     ({"SDP_SECRET_KEY": STRONG, "SDP_DATABASE_URL": "sqlite://"}, "in-memory"),
@@ -41,6 +43,7 @@ def test_production_refuses_unsafe_settings(tmp_path, env, problem):
 
 def test_production_with_safe_settings_starts_with_secure_cookies(tmp_path):
     config = load_config({"SDP_ENV": "production", "SDP_INSTANCE_PATH": str(tmp_path), "SDP_SECRET_KEY": STRONG,
-                          "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp"})
+                          "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp", "SDP_SEALING_KEYS": KEYS})
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert not (tmp_path / "secret_key").exists()  # production never invents a secret
+    assert not (tmp_path / "sealing_keys").exists()

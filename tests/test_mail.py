@@ -1,5 +1,4 @@
 """Mail leaves over real SMTP (an aiosmtpd server on loopback), or as files a person can read."""
-import socket
 from email import message_from_bytes
 from email.policy import default
 
@@ -7,21 +6,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from sdp_public.mail import MailError, build, send
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
+from sdp_test_helpers import Inbox, free_port
 
 
 @pytest.fixture

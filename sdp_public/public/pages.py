@@ -16,10 +16,8 @@ CONTENT_PAGES = (
     ("/campaigns/friends-against-scams", "friends_against_scams", "campaigns/friends-against-scams"),
     ("/staying-safe-online", "staying_safe_online", "staying-safe-online"),
     ("/business/cyber-essentials", "cyber_essentials", "business/cyber-essentials"),
-    ("/report/hate-incident/", "report_hate_incident", "report/hate-incident"),
     ("/report/scam-or-cyber-fraud/", "report_scam", "report/scam-or-cyber-fraud"),
     ("/request/translation-or-format/", "request_format", "request/translation-or-format"),
-    ("/track", "track", "track"),
     ("/accessibility", "accessibility", "accessibility"),
     ("/privacy", "privacy", "privacy"),
     ("/cookies", "cookies", "cookies"),
@@ -28,9 +26,10 @@ CONTENT_PAGES = (
 
 # Report, support and safety pages carry "Exit this page".
 EXIT_PAGE_ENDPOINTS = frozenset({
-    "public.report_hate_incident", "public.report_scam", "public.track", "public.support",
-    "public.hate_hurts", "public.leave_safely",
+    "public.report_scam", "public.support", "public.hate_hurts", "public.leave_safely",
 })
+# Form flows served by the report blueprint (their start pages are content too).
+FLOW_START_PAGES = (("report", "hate-incident", "report/hate-incident"),)
 
 
 def public_endpoints():
@@ -43,3 +42,6 @@ def public_endpoints():
     yield "public.support", {}
     yield "public.checker_start", {}
     yield "public.search", {}
+    for kind, slug, _path in FLOW_START_PAGES:
+        yield "report.start", {"kind": kind, "flow_slug": slug}
+    yield "report.track", {}

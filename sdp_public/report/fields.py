@@ -1,0 +1,100 @@
+"""Form pieces shared by every report and request flow: choices, checkboxes, text limits."""
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, StopValidation, ValidationError
+
+# C0/C1 control characters other than tab, newline and carriage return are refused:
+# nobody types them, and they break emails, CSV exports and terminals.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def no_control_characters(form, field):
+    if isinstance(field.data, str) and _CONTROL.search(field.data):
+        raise ValidationError(_l("Remove the unusual characters from your answer"))
+
+
+def strip_text(value):
+    """Trim surrounding space and normalise Unicode so the same words compare equal."""
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
+class CheckboxesField(SelectMultipleField):
+    """Checkboxes (choose all that apply). Unknown values are refused, not stored."""
+
+    def pre_validate(self, form):
+        allowed = {value for value, _label in self.choices}
+        if any(value not in allowed for value in (self.data or [])):
+            raise StopValidation(self.gettext("Select from the list"))
+
+
+def _presence(required):
+    """A validator from a message (always required), a RequiredIf, or None (optional)."""
+    if required is None:
+        return Optional()
+    return required if isinstance(required, (Required, RequiredIf)) else Required(required)
+
+
+def text_validators(maximum, required=None):
+    """Free text: required (a message or a RequiredIf) or optional, a length limit, no control characters."""
+    return [_presence(required), Length(max=maximum, message=_l("Your answer must be %(max)d characters or fewer", max=maximum)),
+            no_control_characters]
+
+
+def text_field(label, maximum, required=None, **kwargs):
+    return StringField(label, validators=text_validators(maximum, required), filters=[strip_text], **kwargs)
+
+
+def long_text_field(label, maximum, required=None, **kwargs):
+    return TextAreaField(label, validators=text_validators(maximum, required), filters=[strip_text], **kwargs)
+
+
+class ValidChoice:
+    """The answer must be one of the offered choices (WTForms' own message is not ours)."""
+
+    def __call__(self, form, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise StopValidation(_l("Select one of the options"))
+
+
+def choice_field(label, choices, required=None):
+    """Radios. WTForms' built-in choice check is off: it would add "Not a valid choice"
+    beside our own message when nothing is selected."""
+    return RadioField(label, choices=choices, validate_choice=False,
+                      validators=[_presence(required), ValidChoice()])
+
+
+class Required:
+    """Like DataRequired, but counts whitespace-only answers as empty, with our message."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        data = field.data
+        if data is None or data is False or (isinstance(data, str) and not data.strip()) or (isinstance(data, list) and not data):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+class RequiredIf:
+    """Required when another answer on the same page has one of the given values;
+    otherwise optional (an empty answer skips the remaining checks)."""
+
+    field_flags = {}
+
+    def __init__(self, other, values, message):
+        self.other, self.values, self.message = other, values, message
+
+    def __call__(self, form, field):
+        other = form[self.other].data
+        chosen = other if isinstance(other, list) else [other]
+        if any(v in self.values for v in chosen):
+            Required(self.message)(form, field)
+        elif field.data in (None, "", []):
+            field.errors[:] = []
+            raise StopValidation()

@@ -1,0 +1,80 @@
+"""The form-flow engine: one question per page, branching, check answers, submit.
+
+A Flow is data: its steps, each a small WTForms form with a condition saying whether it
+applies given the answers so far. The views in report/views.py drive any Flow; the hate
+incident report is the first, the scam report and format request reuse the same engine.
+Answers live in a server-side draft keyed by the flow's slug.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+def always(_answers):
+    return True
+
+
+@dataclass
+class Step:
+    slug: str
+    form: type                     # a FlaskForm subclass
+    title: object                  # lazy string: the page's heading and the check-answers label
+    answers: tuple = ()            # the form's fields that are stored as answers
+    show_if: Callable = always     # (answers) -> bool
+    template: str = "report/question.html"
+    interruption: bool = False     # an information page with a Continue button and no answers
+    optional: bool = False         # complete even if nothing was entered
+    reveal: dict = field(default_factory=dict)  # {field: {value: (child fields)}}: shown under a choice
+    hint: object = None            # lazy string under the heading
+
+    def field_names(self):
+        return self.answers
+
+
+@dataclass
+class Flow:
+    slug: str                      # URL segment and draft name, e.g. "hate-incident"
+    kind: str                      # "report" or "request": the URL's first segment
+    reference_prefix: str          # e.g. "HC"
+    start_content: str             # content path of the start page
+    title: object
+    steps: list = field(default_factory=list)
+    summarise: Callable = None     # (step, answers) -> [(label, text)] for check answers
+
+    def step(self, slug):
+        return next((s for s in self.steps if s.slug == slug), None)
+
+    def visible(self, answers):
+        return [s for s in self.steps if s.show_if(answers)]
+
+    def is_answered(self, step, answers):
+        if step.interruption or step.optional:
+            return f"seen:{step.slug}" in answers
+        return all(name in answers for name in step.field_names())
+
+    def next_step(self, answers):
+        """The first step that applies and has not been answered, or None when all are."""
+        return next((s for s in self.visible(answers) if not self.is_answered(s, answers)), None)
+
+    def previous(self, current, answers):
+        visible = self.visible(answers)
+        slugs = [s.slug for s in visible]
+        if current not in slugs:
+            return None
+        index = slugs.index(current)
+        return visible[index - 1] if index else None
+
+    def clean(self, answers):
+        """Drop answers to steps that no longer apply (a changed branch), so they are
+        never stored or sent."""
+        keep = {}
+        for step in self.visible(answers):
+            for name in step.field_names():
+                if name in answers:
+                    keep[name] = answers[name]
+            if f"seen:{step.slug}" in answers:
+                keep[f"seen:{step.slug}"] = True
+        for key in ("started_at", "honeypot"):
+            if key in answers:
+                keep[key] = answers[key]
+        return keep
+

@@ -1,0 +1,191 @@
+"""Report a hate incident: the questions, their choices and the branching, as one Flow.
+
+The questions follow the issue's journey: who is reporting, what happened, why it was
+hate, when, where, what happened in their words, who did it, what they want, support,
+contact (or anonymous), and consent. Every label and message is translatable.
+"""
+import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
+from wtforms.validators import StopValidation, ValidationError
+
+from .fields import CheckboxesField, Required, RequiredIf, choice_field, long_text_field, strip_text, text_field
+from .flow import Flow, Step
+
+WHO = (("victim", _l("It happened to me")),
+       ("witness", _l("I saw it happen")),
+       ("on-behalf", _l("I am reporting for someone else")),
+       ("organisation", _l("I am reporting for an organisation (a third-party reporting centre)")))
+WHAT = (("verbal", _l("Verbal abuse or insults")), ("threats", _l("Threats")),
+        ("physical", _l("Physical attack")), ("damage", _l("Damage to property")),
+        ("online", _l("Online abuse")), ("written", _l("Graffiti or written material")),
+        ("harassment", _l("Harassment over time")), ("other", _l("Something else")))
+WHY = (("race", _l("Race or ethnicity (including Gypsy, Roma and Traveller)")),
+       ("religion", _l("Religion or belief")), ("sexual-orientation", _l("Sexual orientation")),
+       ("disability", _l("Disability")), ("transgender", _l("Transgender identity")),
+       ("other", _l("Another reason, for example alternative subculture, sex or gender")))
+# The county's seven former districts: the names most people still use for where they live.
+AREAS = (("chester-le-street", "Chester-le-Street"), ("derwentside", "Derwentside"), ("durham", "Durham"),
+         ("easington", "Easington"), ("sedgefield", "Sedgefield"), ("teesdale", "Teesdale"),
+         ("wear-valley", "Wear Valley"), ("not-sure", _l("I'm not sure")),
+         ("outside", _l("Outside County Durham")))
+YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
+YES_NO_NOT_SURE = (("yes", _l("Yes")), ("no", _l("No")), ("not-sure", _l("I'm not sure")))
+OUTCOME = (("police", _l("Report it to the police so they can investigate")),
+           ("record", _l("Record it without police action, to help the partnership understand what is happening")))
+CONTACT = (("anonymous", _l("No, I want to stay anonymous")), ("details", _l("Yes, I will give my contact details")))
+WHEN = (("date", _l("I know the date, or roughly when")), ("not-sure", _l("I'm not sure")))
+
+
+class WhoForm(FlaskForm):
+    who = choice_field(_l("Who are you reporting as?"), WHO, _l("Select who you are reporting as"))
+    # A honeypot: hidden from people, filled in by some bots. Never stored.
+    website = StringField(_l("Leave this empty"))
+
+
+class WhatForm(FlaskForm):
+    what = CheckboxesField(_l("What happened?"), choices=WHAT,
+                           validators=[Required(_l("Select what happened"))])
+    what_other = long_text_field(_l("Tell us what happened"), 500,
+                                 RequiredIf("what", ["other"], _l("Tell us what else happened")))
+
+
+class WhyForm(FlaskForm):
+    why = CheckboxesField(_l("Why do you think it was because of hate?"), choices=WHY,
+                          validators=[Required(_l("Select why you think it was because of hate"))])
+    why_other = long_text_field(_l("Tell us the reason"), 500,
+                                RequiredIf("why", ["other"], _l("Tell us the other reason")))
+
+
+class WhenForm(FlaskForm):
+    when_known = choice_field(_l("When did it happen?"), WHEN, _l("Select if you know when it happened"))
+    when_day = StringField(_l("Day"), filters=[strip_text])
+    when_month = StringField(_l("Month"), filters=[strip_text])
+    when_year = StringField(_l("Year"), filters=[strip_text])
+    when_approximate = BooleanField(_l("This date is approximate"))
+
+    def validate_when_day(self, field):
+        if self.when_known.data != "date":
+            return
+        parts = (self.when_day.data, self.when_month.data, self.when_year.data)
+        if not any(parts):
+            raise StopValidation(_l("Enter the date it happened, or select that you are not sure"))
+        if not all(p and p.isdigit() and len(p) <= 4 for p in parts):
+            raise StopValidation(_l("Enter the date as numbers, for example 27 3 2026"))
+        try:
+            moment = datetime.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            raise StopValidation(_l("Enter a real date, for example 27 3 2026")) from None
+        if moment > datetime.date.today():
+            raise StopValidation(_l("The date must be today or in the past"))
+        if moment.year < 1900:
+            raise StopValidation(_l("Enter a year after 1900"))
+
+
+class OngoingForm(FlaskForm):
+    ongoing = choice_field(_l("Is it still happening?"), YES_NO_NOT_SURE, _l("Select if it is still happening"))
+
+
+class WhereForm(FlaskForm):
+    place = long_text_field(_l("Where did it happen?"), 500, _l("Tell us where it happened"))
+    area = choice_field(_l("Which area of County Durham was it in?"), AREAS, _l("Select the area, or that you are not sure"))
+
+
+class OutsideForm(FlaskForm):
+    """An interruption page: where else to report; the reporter may still send it to us."""
+
+
+class DescriptionForm(FlaskForm):
+    description = long_text_field(_l("Tell us what happened"), 5000, _l("Tell us what happened"))
+
+
+class PeopleForm(FlaskForm):
+    offender = long_text_field(_l("Who did it? (optional)"), 2000)
+    witnesses = long_text_field(_l("Did anyone else see it? (optional)"), 2000)
+
+
+class OutcomeForm(FlaskForm):
+    outcome = choice_field(_l("What would you like to happen?"), OUTCOME, _l("Select what you would like to happen"))
+
+
+class SupportForm(FlaskForm):
+    support = choice_field(_l("Would you like support from the Victim Care and Advice Service?"), YES_NO, _l("Select yes if you would like support"))
+
+
+class ContactForm(FlaskForm):
+    contact = choice_field(_l("Can we contact you about your report?"), CONTACT, _l("Select if we can contact you"))
+    name = text_field(_l("Your name"), 200, RequiredIf("contact", ["details"], _l("Enter your name")))
+    email = text_field(_l("Email address"), 254)
+    phone = text_field(_l("Phone number"), 40)
+    safe_times = text_field(_l("When is it safe to contact you? (optional)"), 200)
+    leave_message = choice_field(_l("Can we leave a message?"), YES_NO,
+                                 RequiredIf("contact", ["details"], _l("Select if we can leave a message")))
+    acknowledge = BooleanField(_l("Email me to say you have received my report"))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # At least one way to reach them; checked here because both fields may be empty.
+        if self.contact.data == "details" and not self.email.data and not self.phone.data and not self.email.errors:
+            self.email.errors.append(_l("Enter an email address or a phone number"))
+            valid = False
+        return valid
+
+    def validate_email(self, field):
+        if self.contact.data == "details" and field.data and not _looks_like_email(field.data):
+            raise ValidationError(_l("Enter an email address in the correct format, like name@example.com"))
+
+    def validate_phone(self, field):
+        if self.contact.data == "details" and field.data:
+            digits = [ch for ch in field.data if ch.isdigit()]
+            if not 7 <= len(digits) <= 15 or any(ch not in "0123456789 +()-" for ch in field.data):
+                raise ValidationError(_l("Enter a phone number, like 01632 960 001 or +44 7700 900 982"))
+
+
+class ConsentForm(FlaskForm):
+    consent = BooleanField(_l("I agree"), validators=[Required(_l("Select that you agree, so we can send your report"))])
+
+
+def _looks_like_email(value):
+    local, _, domain = value.rpartition("@")
+    return bool(local) and "." in domain and " " not in value and len(value) <= 254 and not domain.startswith(".")
+
+
+def _contact_step_answers(answers):
+    return answers.get("contact") == "details"
+
+
+FLOW = Flow(
+    slug="hate-incident", kind="report", reference_prefix="HC", start_content="report/hate-incident",
+    title=_l("Report a hate incident"),
+    steps=[
+        Step("who", WhoForm, _l("Who are you reporting as?"), answers=("who",)),
+        Step("what", WhatForm, _l("What happened?"), answers=("what", "what_other"),
+             reveal={"what": {"other": ("what_other",)}}, hint=_l("Select all that apply.")),
+        Step("why", WhyForm, _l("Why do you think it was because of hate?"), answers=("why", "why_other"),
+             reveal={"why": {"other": ("why_other",)}}, hint=_l("Select all that apply. You only need to think it was.")),
+        Step("when", WhenForm, _l("When did it happen?"),
+             answers=("when_known", "when_day", "when_month", "when_year", "when_approximate"),
+             reveal={"when_known": {"date": ("when_day", "when_approximate")}}),
+        Step("ongoing", OngoingForm, _l("Is it still happening?"), answers=("ongoing",)),
+        Step("where", WhereForm, _l("Where did it happen?"), answers=("place", "area")),
+        Step("outside", OutsideForm, _l("It happened outside County Durham"), interruption=True,
+             show_if=lambda a: a.get("area") == "outside", template="report/hate_incident_outside.html"),
+        Step("description", DescriptionForm, _l("Tell us what happened"), answers=("description",),
+             hint=_l("Include what was said or done, and how it made you feel. Do not include anything that could put you at risk if someone else reads it.")),
+        Step("people", PeopleForm, _l("Who was involved?"), answers=("offender", "witnesses"), optional=True,
+             hint=_l("Tell us anything you know about the person or people who did it, and anyone who saw it. You can leave these empty.")),
+        Step("outcome", OutcomeForm, _l("What would you like to happen?"), answers=("outcome",)),
+        Step("support", SupportForm, _l("Would you like support?"), answers=("support",)),
+        Step("contact", ContactForm, _l("Can we contact you about your report?"),
+             answers=("contact", "name", "email", "phone", "safe_times", "leave_message", "acknowledge"),
+             reveal={"contact": {"details": ("name", "email", "phone", "safe_times", "leave_message", "acknowledge")}},
+             hint=_l("You do not have to give your name. If you do, the police or a support service can contact you.")),
+        Step("consent", ConsentForm, _l("Sending your report"), answers=("consent",), template="report/consent.html"),
+    ],
+)
+
+# Answers that identify the reporter: sealed separately from the report, and dropped when
+# the reporter chooses to stay anonymous.
+CONTACT_FIELDS = ("name", "email", "phone", "safe_times", "leave_message", "acknowledge")

@@ -1,0 +1,83 @@
+"""Follow up a report at /<lang>/track with its reference and receipt code.
+
+No account and no name: the receipt code (shown once, stored only as a slow hash) is the
+key. Guessing is limited per client, and a wrong reference costs the same time as a
+wrong code, so the page does not reveal which references exist.
+"""
+import time
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from ..db import get_session
+from ..extensions import csrf, limiter
+from ..models import Report
+from ..security import no_store
+from ..services import codes, submissions
+from .fields import Required, long_text_field, text_field
+from .views import bp
+
+SESSION_KEY = "tracking"
+TRACK_MINUTES = 30
+STATUS_LABELS = {
+    "new": _l("Received"), "acknowledged": _l("Seen by the team dealing with it"),
+    "in-progress": _l("Being dealt with"), "referred": _l("Passed to another organisation"),
+    "closed": _l("Closed"),
+}
+
+
+class TrackForm(FlaskForm):
+    reference = text_field(_l("Reference"), 40, _l("Enter your reference"))
+    receipt = text_field(_l("Receipt code"), 60, _l("Enter your receipt code"))
+
+
+class AddInformationForm(FlaskForm):
+    information = long_text_field(_l("Add information to your report"), 5000, _l("Enter the information you want to add"))
+
+
+def _tracked_report():
+    """The report this browser proved it holds the receipt for, in the last 30 minutes."""
+    held = session.get(SESSION_KEY)
+    if not held or held.get("until", 0) < time.time():
+        session.pop(SESSION_KEY, None)
+        return None
+    return get_session().get(Report, held["report"])
+
+
+@bp.route("/<lang>/track", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"], methods=["POST"])
+def track():
+    no_store()
+    form = TrackForm()
+    if request.method == "POST" and form.validate():
+        report = submissions.find(get_session(), form.reference.data)
+        if codes.check_receipt(form.receipt.data, report.receipt_hash if report else None):
+            session[SESSION_KEY] = {"report": report.id, "until": time.time() + TRACK_MINUTES * 60}
+            return redirect(url_for("report.track_status"), code=303)
+        form.receipt.errors.append(_l("The reference and receipt code do not match a report. Check them and try again."))
+    return render_template("report/track.html", form=form, exit_page=True)
+
+
+@bp.route("/<lang>/track/report", methods=["GET", "POST"])
+@csrf.exempt
+def track_status():
+    no_store()
+    report = _tracked_report()
+    if report is None:
+        return redirect(url_for("report.track"))
+    form = AddInformationForm()
+    added = request.args.get("added") == "1"
+    if request.method == "POST" and form.validate():
+        submissions.add_information(get_session(), report, form.information.data, current_app.extensions["sdp_sealer"])
+        return redirect(url_for("report.track_status", added="1"), code=303)
+    added_count = sum(1 for e in report.events if e.kind == "reporter-information")
+    return render_template("report/track_status.html", report=report, form=form, added=added, added_count=added_count,
+                           status=STATUS_LABELS.get(report.status, report.status), exit_page=True)
+
+
+@bp.post("/<lang>/track/finish")
+def track_finish():
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("public.home"), code=303)

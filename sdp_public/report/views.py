@@ -1,0 +1,147 @@
+"""The report blueprint: start page, one question per page, check answers, confirmation,
+and /track for following a report up. Drives any Flow in registry.py."""
+import logging
+import time
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import drafts, i18n
+from ..db import get_session
+from ..extensions import csrf, limiter
+from ..public.views import content_store
+from ..security import no_store
+from ..services import submissions
+from . import registry
+from .answers import summary_rows
+
+bp = Blueprint("report", __name__)
+bp.url_value_preprocessor(i18n.pull_lang)
+bp.url_defaults(i18n.add_lang)
+logger = logging.getLogger("sdp_public.report")
+
+KINDS = "<any(report, request):kind>"
+
+
+class SubmitForm(FlaskForm):
+    """Check answers' "Send" button: only the CSRF token."""
+
+
+def _flow_or_404(kind, flow_slug):
+    flow, contact_fields = registry.get(kind, flow_slug)
+    if flow is None:
+        abort(404)
+    return flow, contact_fields
+
+
+def _step_url(flow, step, change=False):
+    return url_for("report.step", kind=flow.kind, flow_slug=flow.slug, step_slug=step.slug,
+                   **({"change": "1"} if change else {}))
+
+
+@bp.get(f"/<lang>/{KINDS}/<flow_slug>/")
+def start(kind, flow_slug):
+    flow, _ = _flow_or_404(kind, flow_slug)
+    page = content_store().page(g.lang.code, flow.start_content)
+    if page is None:
+        abort(404)
+    first = _step_url(flow, flow.steps[0])
+    return render_template("report/start.html", page=page, flow=flow, first=first, exit_page=True,
+                           expired=request.args.get("expired") == "1")
+
+
+@bp.route(f"/<lang>/{KINDS}/<flow_slug>/<step_slug>", methods=["GET", "POST"])
+@csrf.exempt  # each step's FlaskForm checks its own token, so a stale one keeps the answers
+def step(kind, flow_slug, step_slug):
+    no_store()
+    flow, _ = _flow_or_404(kind, flow_slug)
+    current = flow.step(step_slug)
+    if current is None:
+        abort(404)
+    answers = drafts.load(flow.slug)
+    change = request.args.get("change") == "1"
+    first_open = flow.next_step(answers)
+    visible = flow.visible(answers)
+    if current not in visible:
+        return redirect(_step_url(flow, first_open) if first_open else url_for("report.check_answers", kind=kind, flow_slug=flow.slug))
+    if not answers and current is not flow.steps[0]:
+        # The draft has expired or was never started: back to the start, and say why.
+        return redirect(url_for("report.start", kind=kind, flow_slug=flow.slug, expired="1"))
+    if first_open is not None and visible.index(current) > visible.index(first_open):
+        return redirect(_step_url(flow, first_open, change))  # no skipping ahead
+
+    if request.method == "POST":
+        form = current.form()
+        if form.validate():
+            updated = dict(answers)
+            for name in current.answers:
+                updated[name] = form[name].data
+            if current.interruption or current.optional:
+                updated[f"seen:{current.slug}"] = True
+            updated.setdefault("started_at", time.time())
+            if getattr(form, "website", None) is not None and form.website.data:
+                updated["honeypot"] = True
+            updated = flow.clean(updated)
+            drafts.save(flow.slug, updated)
+            following = flow.next_step(updated)
+            if following is None:
+                return redirect(url_for("report.check_answers", kind=kind, flow_slug=flow.slug))
+            return redirect(_step_url(flow, following, change))
+    else:
+        form = current.form(formdata=None, data={k: v for k, v in answers.items() if k in current.answers})
+
+    previous = flow.previous(current.slug, answers)
+    back = (url_for("report.check_answers", kind=kind, flow_slug=flow.slug) if change
+            else _step_url(flow, previous) if previous else url_for("report.start", kind=kind, flow_slug=flow.slug))
+    return render_template(current.template, flow=flow, step=current, form=form, back=back, exit_page=True)
+
+
+@bp.route(f"/<lang>/{KINDS}/<flow_slug>/check-answers", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"], methods=["POST"])
+def check_answers(kind, flow_slug):
+    no_store()
+    flow, contact_fields = _flow_or_404(kind, flow_slug)
+    answers = drafts.load(flow.slug)
+    if not answers:
+        return redirect(url_for("report.start", kind=kind, flow_slug=flow.slug, expired="1"))
+    unanswered = flow.next_step(answers)
+    if unanswered is not None:
+        return redirect(_step_url(flow, unanswered))
+    form = SubmitForm()
+    if request.method == "POST" and form.validate():
+        if answers.get("honeypot") or time.time() - answers.get("started_at", 0) < current_app.config["REPORT_MINIMUM_SECONDS"]:
+            logger.warning("report: refused a %s submission that looks automated", flow.slug)
+            abort(400)
+        db = get_session()
+        try:
+            reference, receipt = submissions.submit(
+                db, flow, answers, g.lang.code, current_app.extensions["sdp_sealer"],
+                current_app.extensions["sdp_router"], contact_fields)
+        except (SQLAlchemyError, OSError):
+            db.rollback()
+            logger.exception("report: %s submission failed; nothing was stored", flow.slug)
+            return render_template("report/submit_failed.html", flow=flow, exit_page=True), 503
+        drafts.discard(flow.slug)
+        # The receipt code is shown once: it waits server-side, not in the cookie.
+        drafts.save(f"{flow.slug}:done", {"reference": reference, "receipt": receipt})
+        return redirect(url_for("report.confirmation", kind=kind, flow_slug=flow.slug), code=303)
+    return render_template("report/check_answers.html", flow=flow, form=form, exit_page=True,
+                           rows=summary_rows(flow, answers, lambda s: _step_url(flow, s, change=True)))
+
+
+@bp.get(f"/<lang>/{KINDS}/<flow_slug>/confirmation")
+def confirmation(kind, flow_slug):
+    no_store()
+    flow, _ = _flow_or_404(kind, flow_slug)
+    done = drafts.load(f"{flow.slug}:done")
+    if not done.get("reference"):
+        return redirect(url_for("report.start", kind=kind, flow_slug=flow.slug))
+    receipt = done.pop("receipt", None)
+    if receipt:
+        drafts.save(f"{flow.slug}:done", done)  # shown once: a reload shows the reference only
+    return render_template("report/confirmation.html", flow=flow, reference=done["reference"], receipt=receipt,
+                           exit_page=True)

@@ -1,0 +1,78 @@
+"""Submitting a report: sealed, routed and queued for delivery in ONE transaction.
+
+Only after the commit does the reporter see a reference. If anything fails, nothing is
+stored and the caller shows a "try again, or call 101" page; never a fake confirmation.
+"""
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..models import OutboxMessage, Report, ReportEvent, ReportRoute
+from . import codes
+
+
+class NoRoute(RuntimeError):
+    """The routing rules sent a report nowhere: a configuration error, caught by tests."""
+
+
+def sealing_context(report_reference, form, part):
+    return f"{form}:{report_reference}:{part}"
+
+
+def submit(db, flow, answers, lang, sealer, router, contact_fields, now=None):
+    """Store the report; returns (reference, receipt code). Raises on any failure."""
+    now = now or datetime.now(timezone.utc)
+    routes = router.route(flow.slug, answers)
+    if not routes:
+        raise NoRoute(f"no partner for a {flow.slug} report")
+    anonymous = answers.get("contact") == "anonymous"
+    contact = {} if anonymous else {k: answers[k] for k in contact_fields if answers.get(k) not in (None, "", False)}
+    report_answers = {k: v for k, v in answers.items()
+                      if k not in contact_fields and not k.startswith("seen:") and k not in ("started_at", "honeypot")}
+    receipt = codes.new_receipt_code()
+
+    for _attempt in range(5):  # a reference collision is vanishingly rare; try another
+        reference = codes.new_reference(flow.reference_prefix)
+        report = Report(
+            reference=reference, form=flow.slug, lang=lang, status="new", anonymous=anonymous,
+            sealed_answers=sealer.seal(report_answers, sealing_context(reference, flow.slug, "answers")),
+            sealed_contact=sealer.seal(contact, sealing_context(reference, flow.slug, "contact")) if contact else None,
+            receipt_hash=codes.hash_receipt(receipt), created_at=now, updated_at=now,
+        )
+        db.add(report)
+        try:
+            db.flush()
+            break
+        except IntegrityError:
+            db.rollback()
+    else:
+        raise RuntimeError("could not allocate a unique reference")
+
+    for partner, reason in routes:
+        db.add(ReportRoute(report_id=report.id, partner=partner.slug, reason=reason, created_at=now))
+        db.add(OutboxMessage(report_id=report.id, kind="partner-notification", partner=partner.slug,
+                             next_attempt_at=now, created_at=now, status="pending", attempts=0))
+    db.add(ReportEvent(report_id=report.id, kind="submitted", actor="reporter", created_at=now))
+    if contact.get("acknowledge") and contact.get("email"):
+        db.add(OutboxMessage(report_id=report.id, kind="reporter-acknowledgement",
+                             sealed_recipient=sealer.seal(contact["email"], sealing_context(reference, flow.slug, "recipient")),
+                             next_attempt_at=now, created_at=now, status="pending", attempts=0))
+    db.commit()
+    return reference, receipt
+
+
+def find(db, reference):
+    return db.scalar(select(Report).where(Report.reference == codes.normalise_reference(reference)))
+
+
+def add_information(db, report, text, sealer, now=None):
+    """The reporter adds to their report from the track page; each partner hears of it."""
+    now = now or datetime.now(timezone.utc)
+    db.add(ReportEvent(report_id=report.id, kind="reporter-information", actor="reporter", created_at=now,
+                       sealed_body=sealer.seal({"text": text}, sealing_context(report.reference, report.form, "event"))))
+    for route in report.routes:
+        db.add(OutboxMessage(report_id=report.id, kind="partner-update", partner=route.partner,
+                             next_attempt_at=now, created_at=now, status="pending", attempts=0))
+    report.updated_at = now
+    db.commit()
