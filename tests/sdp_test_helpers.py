@@ -35,7 +35,8 @@ HATE_ANSWERS = {
     "who": {"who": "victim"},
     "what": {"what": ["verbal", "other"], "what_other": "They spat at my door"},
     "why": {"why": ["race", "religion"]},
-    "when": {"when_known": "date", "when_day": "3", "when_month": "11", "when_year": "2026", "when_approximate": "y"},
+    "when": {"when_known": "date"},
+    "when-date": {"when_day": "3", "when_month": "11", "when_year": "2026", "when_approximate": "y"},
     "ongoing": {"ongoing": "yes"},
     "where": {"place": "Bus stop on Front Street", "area": "easington"},
     "outside": {},
@@ -43,8 +44,9 @@ HATE_ANSWERS = {
     "people": {"offender": "Tall man, grey coat", "witnesses": ""},
     "outcome": {"outcome": "police"},
     "support": {"support": "yes"},
-    "contact": {"contact": "details", "name": "Amira Example", "email": "amira@example.org", "phone": "",
-                "safe_times": "Weekdays after 6pm", "leave_message": "no", "acknowledge": "y"},
+    "contact": {"contact": "details"},
+    "contact-details": {"name": "Amira Example", "email": "amira@example.org", "phone": "",
+                        "safe_times": "Weekdays after 6pm", "leave_message": "no", "acknowledge": "y"},
     "consent": {"consent": "y"},
 }
 

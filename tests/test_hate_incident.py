@@ -60,7 +60,7 @@ BRANCHES = (
     [("who", {"who": w}) for w in ("victim", "witness", "on-behalf", "organisation")]
     + [("outcome", {"outcome": o}) for o in ("police", "record")]
     + [("support", {"support": s}) for s in ("yes", "no")]
-    + [("contact", {"contact": "anonymous"}), ("contact", HATE_ANSWERS["contact"])]
+    + [("contact", {"contact": "anonymous"}), ("contact", {"contact": "details"})]
 )
 
 
@@ -165,13 +165,14 @@ def test_missing_or_invalid_answers_are_explained_on_the_same_page(client, step,
 def test_the_date_and_contact_details_are_checked(client):
     walk_report(client, "en", HATE_ANSWERS)
     cases = [
-        ("when", {"when_known": "date", "when_day": "31", "when_month": "2", "when_year": "2026"}, "Enter a real date"),
-        ("when", {"when_known": "date", "when_day": "1", "when_month": "1", "when_year": "2999"}, "today or in the past"),
-        ("when", {"when_known": "date", "when_day": "x", "when_month": "1", "when_year": "2026"}, "as numbers"),
-        ("contact", {"contact": "details", "name": "A", "leave_message": "no"}, "Enter an email address or a phone number"),
-        ("contact", {"contact": "details", "name": "A", "email": "not-an-email", "leave_message": "no"}, "correct format"),
-        ("contact", {"contact": "details", "name": "A", "phone": "call me maybe", "leave_message": "no"}, "Enter a phone number"),
-        ("contact", {"contact": "details", "email": "a@example.org", "leave_message": "no"}, "Enter your name"),
+        ("when-date", {"when_day": "31", "when_month": "2", "when_year": "2026"}, "Enter a real date"),
+        ("when-date", {"when_day": "1", "when_month": "1", "when_year": "2999"}, "today or in the past"),
+        ("when-date", {"when_day": "x", "when_month": "1", "when_year": "2026"}, "as numbers"),
+        ("when-date", {}, "Enter the date"),
+        ("contact-details", {"name": "A", "leave_message": "no"}, "Enter an email address or a phone number"),
+        ("contact-details", {"name": "A", "email": "not-an-email", "leave_message": "no"}, "correct format"),
+        ("contact-details", {"name": "A", "phone": "call me maybe", "leave_message": "no"}, "Enter a phone number"),
+        ("contact-details", {"email": "a@example.org", "leave_message": "no"}, "Enter your name"),
         ("consent", {}, "Select that you agree"),
     ]
     for step, data, message in cases:

@@ -13,7 +13,7 @@ def _labels(field):
 def describe(step, answers):
     """[(label or None, text)] for one step's answers; empty when nothing was given."""
     form = step.form(formdata=None, meta={"csrf": False})
-    if "when_known" in step.answers:
+    if "when_day" in step.answers:
         return _describe_date(answers)
     lines = []
     for name in step.answers:
@@ -36,8 +36,6 @@ def describe(step, answers):
 
 
 def _describe_date(answers):
-    if answers.get("when_known") != "date":
-        return [(None, [gettext("I'm not sure")])]
     try:
         moment = datetime.date(int(answers["when_year"]), int(answers["when_month"]), int(answers["when_day"]))
     except (KeyError, TypeError, ValueError):
@@ -51,11 +49,9 @@ def _describe_date(answers):
 def summary_rows(flow, answers, change_url):
     rows = []
     for step in flow.visible(answers):
-        if step.interruption:
+        if step.interruption or not step.in_summary(answers):
             continue
         described = describe(step, answers)
-        if step.slug == "contact" and answers.get("contact") == "anonymous":
-            described = [(None, [gettext("No, I want to stay anonymous")])]
         rows.append({"key": step.title, "lines": described or [(None, [gettext("Not given")])],
                      "href": change_url(step), "slug": step.slug})
     return rows

@@ -25,6 +25,7 @@ class Step:
     optional: bool = False         # complete even if nothing was entered
     reveal: dict = field(default_factory=dict)  # {field: {value: (child fields)}}: shown under a choice
     hint: object = None            # lazy string under the heading
+    in_summary: Callable = always  # (answers) -> bool: list this step on check answers?
 
     def field_names(self):
         return self.answers

@@ -61,14 +61,15 @@ class WhyForm(FlaskForm):
 
 class WhenForm(FlaskForm):
     when_known = choice_field(_l("When did it happen?"), WHEN, _l("Select if you know when it happened"))
+
+
+class WhenDateForm(FlaskForm):
     when_day = StringField(_l("Day"), filters=[strip_text])
     when_month = StringField(_l("Month"), filters=[strip_text])
     when_year = StringField(_l("Year"), filters=[strip_text])
     when_approximate = BooleanField(_l("This date is approximate"))
 
     def validate_when_day(self, field):
-        if self.when_known.data != "date":
-            return
         parts = (self.when_day.data, self.when_month.data, self.when_year.data)
         if not any(parts):
             raise StopValidation(_l("Enter the date it happened, or select that you are not sure"))
@@ -116,28 +117,30 @@ class SupportForm(FlaskForm):
 
 class ContactForm(FlaskForm):
     contact = choice_field(_l("Can we contact you about your report?"), CONTACT, _l("Select if we can contact you"))
-    name = text_field(_l("Your name"), 200, RequiredIf("contact", ["details"], _l("Enter your name")))
+
+
+class ContactDetailsForm(FlaskForm):
+    name = text_field(_l("Your name"), 200, _l("Enter your name"))
     email = text_field(_l("Email address"), 254)
     phone = text_field(_l("Phone number"), 40)
     safe_times = text_field(_l("When is it safe to contact you? (optional)"), 200)
-    leave_message = choice_field(_l("Can we leave a message?"), YES_NO,
-                                 RequiredIf("contact", ["details"], _l("Select if we can leave a message")))
+    leave_message = choice_field(_l("Can we leave a message?"), YES_NO, _l("Select if we can leave a message"))
     acknowledge = BooleanField(_l("Email me to say you have received my report"))
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         # At least one way to reach them; checked here because both fields may be empty.
-        if self.contact.data == "details" and not self.email.data and not self.phone.data and not self.email.errors:
+        if not self.email.data and not self.phone.data and not self.email.errors:
             self.email.errors.append(_l("Enter an email address or a phone number"))
             valid = False
         return valid
 
     def validate_email(self, field):
-        if self.contact.data == "details" and field.data and not _looks_like_email(field.data):
+        if field.data and not _looks_like_email(field.data):
             raise ValidationError(_l("Enter an email address in the correct format, like name@example.com"))
 
     def validate_phone(self, field):
-        if self.contact.data == "details" and field.data:
+        if field.data:
             digits = [ch for ch in field.data if ch.isdigit()]
             if not 7 <= len(digits) <= 15 or any(ch not in "0123456789 +()-" for ch in field.data):
                 raise ValidationError(_l("Enter a phone number, like 01632 960 001 or +44 7700 900 982"))
@@ -152,10 +155,6 @@ def _looks_like_email(value):
     return bool(local) and "." in domain and " " not in value and len(value) <= 254 and not domain.startswith(".")
 
 
-def _contact_step_answers(answers):
-    return answers.get("contact") == "details"
-
-
 FLOW = Flow(
     slug="hate-incident", kind="report", reference_prefix="HC", start_content="report/hate-incident",
     title=_l("Report a hate incident"),
@@ -165,9 +164,11 @@ FLOW = Flow(
              reveal={"what": {"other": ("what_other",)}}, hint=_l("Select all that apply.")),
         Step("why", WhyForm, _l("Why do you think it was because of hate?"), answers=("why", "why_other"),
              reveal={"why": {"other": ("why_other",)}}, hint=_l("Select all that apply. You only need to think it was.")),
-        Step("when", WhenForm, _l("When did it happen?"),
-             answers=("when_known", "when_day", "when_month", "when_year", "when_approximate"),
-             reveal={"when_known": {"date": ("when_day", "when_approximate")}}),
+        Step("when", WhenForm, _l("When did it happen?"), answers=("when_known",),
+             in_summary=lambda a: a.get("when_known") != "date"),
+        Step("when-date", WhenDateForm, _l("When did it happen?"),
+             answers=("when_day", "when_month", "when_year", "when_approximate"),
+             show_if=lambda a: a.get("when_known") == "date"),
         Step("ongoing", OngoingForm, _l("Is it still happening?"), answers=("ongoing",)),
         Step("where", WhereForm, _l("Where did it happen?"), answers=("place", "area")),
         Step("outside", OutsideForm, _l("It happened outside County Durham"), interruption=True,
@@ -178,10 +179,12 @@ FLOW = Flow(
              hint=_l("Tell us anything you know about the person or people who did it, and anyone who saw it. You can leave these empty.")),
         Step("outcome", OutcomeForm, _l("What would you like to happen?"), answers=("outcome",)),
         Step("support", SupportForm, _l("Would you like support?"), answers=("support",)),
-        Step("contact", ContactForm, _l("Can we contact you about your report?"),
-             answers=("contact", "name", "email", "phone", "safe_times", "leave_message", "acknowledge"),
-             reveal={"contact": {"details": ("name", "email", "phone", "safe_times", "leave_message", "acknowledge")}},
+        Step("contact", ContactForm, _l("Can we contact you about your report?"), answers=("contact",),
              hint=_l("You do not have to give your name. If you do, the police or a support service can contact you.")),
+        Step("contact-details", ContactDetailsForm, _l("Your contact details"),
+             answers=("name", "email", "phone", "safe_times", "leave_message", "acknowledge"),
+             show_if=lambda a: a.get("contact") == "details",
+             hint=_l("Give at least an email address or a phone number.")),
         Step("consent", ConsentForm, _l("Sending your report"), answers=("consent",), template="report/consent.html"),
     ],
 )

