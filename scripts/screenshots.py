@@ -23,7 +23,8 @@ from sdp_public.cli import upgrade  # noqa: E402
 
 PAGES = {"home": "/", "plan": "/plan/", "priority": "/plan/alcohol-and-substance-misuse",
          "support": "/support/", "hate-hurts": "/campaigns/hate-hurts",
-         "checker-question": "/business/cyber-essentials/check/firewalls", "not-found": "/no-such-page"}
+         "checker-question": "/business/cyber-essentials/check/firewalls", "not-found": "/no-such-page",
+         "report-start": "/report/hate-incident/", "report-question": "/report/hate-incident/who"}
 LANGUAGES = ["en", "ar", "ur", "zh-hant", "pa", "pl"]
 WIDTHS = [320, 768, 1280]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -47,11 +48,13 @@ def main(out=ROOT / "screenshots"):
                     page.goto(f"{base}/{lang}{path}")
                     page.screenshot(path=out / f"{lang}-{name}-{width}.png", full_page=True)
                     count += 1
-            # the error state of a question page, in a right-to-left language
-            page.goto(f"{base}/ar{PAGES['checker-question']}")
-            page.click("main form button[type=submit]")
-            page.screenshot(path=out / f"ar-checker-errors-{width}.png", full_page=True)
-            count += 1
+            # error states of question pages, in both right-to-left languages
+            for lang in ("ar", "ur"):
+                for name in ("checker-question", "report-question"):
+                    page.goto(f"{base}/{lang}{PAGES[name]}")
+                    page.click("main form button[type=submit]")
+                    page.screenshot(path=out / f"{lang}-{name}-errors-{width}.png", full_page=True)
+                    count += 1
             page.close()
         browser.close()
     server.shutdown()

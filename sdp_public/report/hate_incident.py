@@ -72,7 +72,7 @@ class WhenDateForm(FlaskForm):
     def validate_when_day(self, field):
         parts = (self.when_day.data, self.when_month.data, self.when_year.data)
         if not any(parts):
-            raise StopValidation(_l("Enter the date it happened, or select that you are not sure"))
+            raise StopValidation(_l("Enter the date it happened, or go back and select that you are not sure"))
         if not all(p and p.isdigit() and len(p) <= 4 for p in parts):
             raise StopValidation(_l("Enter the date as numbers, for example 27 3 2026"))
         try:
