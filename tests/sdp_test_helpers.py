@@ -88,3 +88,49 @@ def send_report(client, lang, check_soup, flow="report/hate-incident"):
     reference = soup.select_one(".govuk-panel__body strong").get_text(strip=True)
     receipt = soup.select_one(".sdp-receipt")
     return reference, receipt.get_text(strip=True) if receipt else None
+
+
+SCAM_ANSWERS = {
+    "victim": {"victim": "someone-else"},
+    "kind": {"kind": "phone"},
+    "kind-other": {"kind_other": "A fake parcel company"},
+    "method": {"method": ["phone-call", "text"]},
+    "scammer": {"scam_website": "www.fake-bank.example", "scam_email": "", "scam_phone": "01632 960 001"},
+    "loss": {"loss": "money"},
+    "money": {"amount": "£1,200.50", "paid": "bank-transfer"},
+    "when": {"when_known": "not-sure"},
+    "when-date": {"when_day": "1", "when_month": "10", "when_year": "2026"},
+    "description": {"description": "They said my mother's account was frozen and she moved her savings."},
+    "vulnerable": {"vulnerable": "yes"},
+    "support": {"support": "no"},
+    "visit": {"fas_visit": "yes"},
+    "contact": {"contact": "details"},
+    "contact-details": {"name": "Sam Carer", "email": "", "phone": "07700 900 982",
+                        "safe_times": "", "leave_message": "yes"},
+    "consent": {"consent": "y"},
+}
+
+TRANSLATION_ANSWERS = {
+    "document": {"document": "plan-summary"},
+    "document-detail": {"document_detail": "The Hate Hurts leaflet"},
+    "need": {"need": "language"},
+    "language": {"language": "Tigrinya"},
+    "already-here": {},
+    "format-other": {"format_other": "Moon type"},
+    "delivery": {"delivery": "post"},
+    "requester": {"name": "Robel Example", "email": "", "address": "1 Example Street, Durham", "phone": ""},
+    "access-needs": {"access_needs": "Please use large envelopes"},
+    "consent": {"consent": "y"},
+}
+
+AWARENESS_ANSWERS = {
+    "organisation-type": {"organisation_type": "community-group"},
+    "organisation": {"organisation": "Seaham Over-60s Club"},
+    "topic": {"topic": "friends-against-scams"},
+    "group-size": {"group_size": "25"},
+    "dates": {"dates": "Any Tuesday morning in March"},
+    "venue": {"venue": "in-person"},
+    "venue-address": {"venue_address": "Church hall, North Road"},
+    "booker": {"name": "Pat Organiser", "email": "pat@example.org", "phone": ""},
+    "consent": {"consent": "y"},
+}

@@ -93,7 +93,6 @@ def test_the_result_page_sends_an_unfinished_check_back_to_its_questions(client)
 
 
 def test_exit_this_page_deletes_the_draft_and_leaves_for_a_neutral_site(get, client, app):
-    from sqlalchemy import func, select
     from sdp_public.models import Draft
     url = get("/en/business/cyber-essentials/check").soup.select_one("main a.govuk-button--start")["href"]
     page = get(url)

@@ -16,8 +16,6 @@ CONTENT_PAGES = (
     ("/campaigns/friends-against-scams", "friends_against_scams", "campaigns/friends-against-scams"),
     ("/staying-safe-online", "staying_safe_online", "staying-safe-online"),
     ("/business/cyber-essentials", "cyber_essentials", "business/cyber-essentials"),
-    ("/report/scam-or-cyber-fraud/", "report_scam", "report/scam-or-cyber-fraud"),
-    ("/request/translation-or-format/", "request_format", "request/translation-or-format"),
     ("/accessibility", "accessibility", "accessibility"),
     ("/privacy", "privacy", "privacy"),
     ("/cookies", "cookies", "cookies"),
@@ -25,11 +23,14 @@ CONTENT_PAGES = (
 )
 
 # Report, support and safety pages carry "Exit this page".
-EXIT_PAGE_ENDPOINTS = frozenset({
-    "public.report_scam", "public.support", "public.hate_hurts", "public.leave_safely",
-})
+EXIT_PAGE_ENDPOINTS = frozenset({"public.support", "public.hate_hurts", "public.leave_safely"})
 # Form flows served by the report blueprint (their start pages are content too).
-FLOW_START_PAGES = (("report", "hate-incident", "report/hate-incident"),)
+FLOW_START_PAGES = (
+    ("report", "hate-incident", "report/hate-incident"),
+    ("report", "scam-or-cyber-fraud", "report/scam-or-cyber-fraud"),
+    ("request", "translation-or-format", "request/translation-or-format"),
+    ("request", "awareness-session", "request/awareness-session"),
+)
 
 
 def public_endpoints():

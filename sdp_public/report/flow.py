@@ -26,6 +26,8 @@ class Step:
     reveal: dict = field(default_factory=dict)  # {field: {value: (child fields)}}: shown under a choice
     hint: object = None            # lazy string under the heading
     in_summary: Callable = always  # (answers) -> bool: list this step on check answers?
+    cross_check: Callable = None   # (form, answers) -> bool: checks against earlier answers, adding errors
+    context: Callable = None       # (answers) -> dict: extra template variables for this page
 
     def field_names(self):
         return self.answers

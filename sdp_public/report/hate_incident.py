@@ -4,14 +4,13 @@ The questions follow the issue's journey: who is reporting, what happened, why i
 hate, when, where, what happened in their words, who did it, what they want, support,
 contact (or anonymous), and consent. Every label and message is translatable.
 """
-import datetime
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import StringField
 
-from .fields import CheckboxesField, Required, RequiredIf, choice_field, long_text_field, strip_text, text_field
+from .common import (YES_NO_NOT_SURE, ConsentForm, ContactDetailsForm, ContactForm, DescriptionForm, SupportForm,
+                     WhenDateForm, WhenForm)
+from .fields import CheckboxesField, Required, RequiredIf, choice_field, long_text_field
 from .flow import Flow, Step
 
 WHO = (("victim", _l("It happened to me")),
@@ -31,12 +30,8 @@ AREAS = (("chester-le-street", "Chester-le-Street"), ("derwentside", "Derwentsid
          ("easington", "Easington"), ("sedgefield", "Sedgefield"), ("teesdale", "Teesdale"),
          ("wear-valley", "Wear Valley"), ("not-sure", _l("I'm not sure")),
          ("outside", _l("Outside County Durham")))
-YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
-YES_NO_NOT_SURE = (("yes", _l("Yes")), ("no", _l("No")), ("not-sure", _l("I'm not sure")))
 OUTCOME = (("police", _l("Report it to the police so they can investigate")),
            ("record", _l("Record it without police action, to help the partnership understand what is happening")))
-CONTACT = (("anonymous", _l("No, I want to stay anonymous")), ("details", _l("Yes, I will give my contact details")))
-WHEN = (("date", _l("I know the date, or roughly when")), ("not-sure", _l("I'm not sure")))
 
 
 class WhoForm(FlaskForm):
@@ -59,32 +54,6 @@ class WhyForm(FlaskForm):
                                 RequiredIf("why", ["other"], _l("Tell us the other reason")))
 
 
-class WhenForm(FlaskForm):
-    when_known = choice_field(_l("When did it happen?"), WHEN, _l("Select if you know when it happened"))
-
-
-class WhenDateForm(FlaskForm):
-    when_day = StringField(_l("Day"), filters=[strip_text])
-    when_month = StringField(_l("Month"), filters=[strip_text])
-    when_year = StringField(_l("Year"), filters=[strip_text])
-    when_approximate = BooleanField(_l("This date is approximate"))
-
-    def validate_when_day(self, field):
-        parts = (self.when_day.data, self.when_month.data, self.when_year.data)
-        if not any(parts):
-            raise StopValidation(_l("Enter the date it happened, or go back and select that you are not sure"))
-        if not all(p and p.isdigit() and len(p) <= 4 for p in parts):
-            raise StopValidation(_l("Enter the date as numbers, for example 27 3 2026"))
-        try:
-            moment = datetime.date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            raise StopValidation(_l("Enter a real date, for example 27 3 2026")) from None
-        if moment > datetime.date.today():
-            raise StopValidation(_l("The date must be today or in the past"))
-        if moment.year < 1900:
-            raise StopValidation(_l("Enter a year after 1900"))
-
-
 class OngoingForm(FlaskForm):
     ongoing = choice_field(_l("Is it still happening?"), YES_NO_NOT_SURE, _l("Select if it is still happening"))
 
@@ -98,10 +67,6 @@ class OutsideForm(FlaskForm):
     """An interruption page: where else to report; the reporter may still send it to us."""
 
 
-class DescriptionForm(FlaskForm):
-    description = long_text_field(_l("Tell us what happened"), 5000, _l("Tell us what happened"))
-
-
 class PeopleForm(FlaskForm):
     offender = long_text_field(_l("Who did it? (optional)"), 2000)
     witnesses = long_text_field(_l("Did anyone else see it? (optional)"), 2000)
@@ -109,50 +74,6 @@ class PeopleForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     outcome = choice_field(_l("What would you like to happen?"), OUTCOME, _l("Select what you would like to happen"))
-
-
-class SupportForm(FlaskForm):
-    support = choice_field(_l("Would you like support from the Victim Care and Advice Service?"), YES_NO, _l("Select yes if you would like support"))
-
-
-class ContactForm(FlaskForm):
-    contact = choice_field(_l("Can we contact you about your report?"), CONTACT, _l("Select if we can contact you"))
-
-
-class ContactDetailsForm(FlaskForm):
-    name = text_field(_l("Your name"), 200, _l("Enter your name"))
-    email = text_field(_l("Email address"), 254)
-    phone = text_field(_l("Phone number"), 40)
-    safe_times = text_field(_l("When is it safe to contact you? (optional)"), 200)
-    leave_message = choice_field(_l("Can we leave a message?"), YES_NO, _l("Select if we can leave a message"))
-    acknowledge = BooleanField(_l("Email me to say you have received my report"))
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        # At least one way to reach them; checked here because both fields may be empty.
-        if not self.email.data and not self.phone.data and not self.email.errors:
-            self.email.errors.append(_l("Enter an email address or a phone number"))
-            valid = False
-        return valid
-
-    def validate_email(self, field):
-        if field.data and not _looks_like_email(field.data):
-            raise ValidationError(_l("Enter an email address in the correct format, like name@example.com"))
-
-    def validate_phone(self, field):
-        if field.data:
-            digits = [ch for ch in field.data if ch.isdigit()]
-            if not 7 <= len(digits) <= 15 or any(ch not in "0123456789 +()-" for ch in field.data):
-                raise ValidationError(_l("Enter a phone number, like 01632 960 001 or +44 7700 900 982"))
-
-
-class ConsentForm(FlaskForm):
-    consent = BooleanField(_l("I agree"), validators=[Required(_l("Select that you agree, so we can send your report"))])
-
-
-def _looks_like_email(value):
-    local, _, domain = value.rpartition("@")
-    return bool(local) and "." in domain and " " not in value and len(value) <= 254 and not domain.startswith(".")
 
 
 FLOW = Flow(

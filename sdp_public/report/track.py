@@ -6,7 +6,7 @@ wrong code, so the page does not reveal which references exist.
 """
 import time
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
@@ -15,7 +15,7 @@ from ..extensions import csrf, limiter
 from ..models import Report
 from ..security import no_store
 from ..services import codes, submissions
-from .fields import Required, long_text_field, text_field
+from .fields import long_text_field, text_field
 from .views import bp
 
 SESSION_KEY = "tracking"

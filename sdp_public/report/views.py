@@ -2,10 +2,8 @@
 and /track for following a report up. Drives any Flow in registry.py."""
 import logging
 import time
-from datetime import datetime, timezone
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -75,7 +73,7 @@ def step(kind, flow_slug, step_slug):
 
     if request.method == "POST":
         form = current.form()
-        if form.validate():
+        if form.validate() & (current.cross_check is None or current.cross_check(form, answers)):
             updated = dict(answers)
             for name in current.answers:
                 updated[name] = form[name].data
@@ -96,7 +94,8 @@ def step(kind, flow_slug, step_slug):
     previous = flow.previous(current.slug, answers)
     back = (url_for("report.check_answers", kind=kind, flow_slug=flow.slug) if change
             else _step_url(flow, previous) if previous else url_for("report.start", kind=kind, flow_slug=flow.slug))
-    return render_template(current.template, flow=flow, step=current, form=form, back=back, exit_page=True)
+    extra = current.context(answers) if current.context else {}
+    return render_template(current.template, flow=flow, step=current, form=form, back=back, exit_page=True, **extra)
 
 
 @bp.route(f"/<lang>/{KINDS}/<flow_slug>/check-answers", methods=["GET", "POST"])

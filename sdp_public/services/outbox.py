@@ -18,6 +18,7 @@ from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
+from .. import languages
 from ..mail import MailError, build, send
 from ..models import OutboxMessage, Report
 from .submissions import sealing_context
@@ -69,7 +70,7 @@ def compose(message, report, config, router, sealer):
         return build(config["MAIL_FROM"], router.mailbox(message.partner), subject, body)
     if message.kind == "reporter-acknowledgement":
         recipient = sealer.unseal(message.sealed_recipient, sealing_context(report.reference, report.form, "recipient"))
-        with force_locale(report.lang):
+        with force_locale(languages.get(report.lang).locale if languages.get(report.lang) else "en_GB"):
             body = render_template("emails/acknowledgement.txt", report=report)
             subject = render_template("emails/acknowledgement_subject.txt", report=report).strip()
         return build(config["MAIL_FROM"], recipient, subject, body)

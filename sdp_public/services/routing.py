@@ -18,6 +18,7 @@ class Rule:
     when: dict
     partner: str
     reason: str
+    otherwise: bool = False  # applies only when no other rule for the form matched
 
     def matches(self, form, answers):
         return form == self.form and all(_holds(answers.get(key), wanted) for key, wanted in self.when.items())
@@ -49,8 +50,12 @@ class Router:
         """[(Partner, reason)] for every matching rule; a partner appears once."""
         routed = {}
         for rule in self.rules:
-            if rule.partner not in routed and rule.matches(form, answers):
+            if not rule.otherwise and rule.partner not in routed and rule.matches(form, answers):
                 routed[rule.partner] = (self.partners[rule.partner], rule.reason)
+        if not routed:
+            for rule in self.rules:
+                if rule.otherwise and rule.matches(form, answers):
+                    routed.setdefault(rule.partner, (self.partners[rule.partner], rule.reason))
         return list(routed.values())
 
     def mailbox(self, slug, env=None):

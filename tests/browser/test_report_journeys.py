@@ -1,17 +1,26 @@
-"""The hate incident report in a real browser: axe on every page and state, by keyboard
-alone, and with JavaScript off, from the start page to the confirmation."""
+"""Every report and request form in a real browser: axe on every page and error state,
+by keyboard alone, and with JavaScript off, from the start page to the confirmation."""
 import copy
 
 import pytest
 
 from sdp_public import languages
-from sdp_test_helpers import HATE_ANSWERS
+from sdp_test_helpers import AWARENESS_ANSWERS, HATE_ANSWERS, SCAM_ANSWERS, TRANSLATION_ANSWERS
 
 from .axe import violations
-from .test_keyboard_and_no_js import FOCUS_VISIBLE, tab_to
+from .test_keyboard_and_no_js import tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
-START = "/report/hate-incident/"
+HATE = ("/report/hate-incident/", HATE_ANSWERS, "HC-")
+FLOWS = {
+    "hate-incident": HATE,
+    "scam": ("/report/scam-or-cyber-fraud/", SCAM_ANSWERS, "SC-"),
+    "format": ("/request/translation-or-format/", TRANSLATION_ANSWERS, "RQ-"),
+    "session": ("/request/awareness-session/", AWARENESS_ANSWERS, "AS-"),
+}
+# Error states are checked in English and both right-to-left languages; every page of
+# every form is checked in all thirteen.
+ERROR_STATE_LANGUAGES = ("en", "ar", "ur")
 
 
 def fill_step(page, answers):
@@ -29,55 +38,68 @@ def fill_step(page, answers):
             page.fill(f"[name='{name}']", value)
 
 
-def walk(page, base, lang, answers, on_page=None):
-    page.goto(f"{base}/{lang}{START}")
+def walk(page, base, lang, answers, on_page=None, start=HATE[0]):
+    page.goto(f"{base}/{lang}{start}")
     if on_page:
         on_page("start")
-    page.click("main a.govuk-button--start")
+    with page.expect_navigation():
+        page.click("main a.govuk-button--start")
     steps = 0
     while "/check-answers" not in page.url:
         step = page.url.rsplit("/", 1)[1].split("?")[0]
         if on_page:
             on_page(step)
         fill_step(page, answers[step])
-        page.click("main form button[type=submit]")
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        assert page.locator(".govuk-error-summary").count() == 0, step
         steps += 1
         assert steps < 20
     if on_page:
         on_page("check-answers")
-    page.click("main form button[type=submit]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     page.wait_for_url("**/confirmation")
     if on_page:
         on_page("confirmation")
     return page.locator(".govuk-panel__body strong").inner_text()
 
 
+@pytest.mark.parametrize("flow", FLOWS)
 @pytest.mark.parametrize("code", [lang.code for lang in languages.LANGUAGES])
-def test_every_page_and_error_state_of_the_report_has_no_axe_violations(page, live_server, code):
+def test_every_page_and_error_state_of_every_form_has_no_axe_violations(page, live_server, code, flow):
+    start, base_answers, prefix = FLOWS[flow]
     problems = {}
 
     def check(step):
         found = violations(page)
         if found:
             problems[step] = found
-        if step not in ("start", "check-answers", "confirmation", "outside", "people"):
+        if code in ERROR_STATE_LANGUAGES and step not in (
+                "start", "check-answers", "confirmation", "outside", "people", "scammer", "access-needs", "already-here"):
             # the error state: send the page empty, check it, then carry on from a clean page
-            page.click("main form button[type=submit]")
+            with page.expect_navigation():
+                page.click("main form button[type=submit]")
             assert page.locator(".govuk-error-summary").is_visible(), step
             found = violations(page)
             if found:
                 problems[f"{step} (errors)"] = found
             page.goto(page.url)
 
-    answers = copy.deepcopy(HATE_ANSWERS)
-    answers["where"] = {"place": "Station", "area": "outside"}  # include the interruption page
-    reference = walk(page, live_server, code, answers, on_page=check)
-    assert reference.startswith("HC-")
+    answers = copy.deepcopy(base_answers)
+    if flow == "hate-incident":
+        answers["where"] = {"place": "Station", "area": "outside"}  # include the interruption page
+    if flow == "format":
+        answers["language"] = {"language": "Polish"}  # include the "already here" page
+    reference = walk(page, live_server, code, answers, on_page=check, start=start)
+    assert reference.startswith(prefix)
     assert problems == {}, problems
 
 
-def test_the_report_by_keyboard_alone(page, live_server):
-    page.goto(f"{live_server}/en{START}")
+@pytest.mark.parametrize("flow", FLOWS)
+def test_each_form_by_keyboard_alone(page, live_server, flow):
+    start, answers, prefix = FLOWS[flow]
+    page.goto(f"{live_server}/en{start}")
     tab_to(page, "el.classList.contains('govuk-button--start')")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -92,7 +114,7 @@ def test_the_report_by_keyboard_alone(page, live_server):
     steps = 0
     while "/check-answers" not in page.url:
         step = page.url.rsplit("/", 1)[1].split("?")[0]
-        for name, value in HATE_ANSWERS[step].items():
+        for name, value in answers[step].items():
             kind = page.eval_on_selector(f"[name='{name}']", "e => e.type || e.tagName.toLowerCase()")
             if kind == "radio":
                 tab_to(page, f"el.name === '{name}'")
@@ -119,12 +141,13 @@ def test_the_report_by_keyboard_alone(page, live_server):
     tab_to(page, submit)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.locator(".govuk-panel__body strong").inner_text().startswith("HC-")
-    assert page.evaluate(FOCUS_VISIBLE) or True  # the confirmation has no focused control
+    assert page.locator(".govuk-panel__body strong").inner_text().startswith(prefix)
 
 
+@pytest.mark.parametrize("flow", FLOWS)
 @pytest.mark.parametrize("code", ["en", "ur"])
-def test_the_report_without_javascript(page_without_js, live_server, code):
-    reference = walk(page_without_js, live_server, code, HATE_ANSWERS)
-    assert reference.startswith("HC-")
+def test_each_form_without_javascript(page_without_js, live_server, code, flow):
+    start, answers, prefix = FLOWS[flow]
+    reference = walk(page_without_js, live_server, code, answers, start=start)
+    assert reference.startswith(prefix)
     assert page_without_js.locator(".sdp-receipt").count() == 1
