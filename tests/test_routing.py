@@ -1,15 +1,15 @@
 """Routing rules are data, and every possible report lands in at least one partner's inbox."""
 import itertools
 
-from sdp_public.report import hate_incident
+from sdp_public.report import common, hate_incident
 from sdp_public.services.routing import Router
 
 
 def test_every_combination_of_hate_incident_routing_answers_reaches_an_inbox(app):
     router = app.extensions["sdp_router"]
     combinations = list(itertools.product(
-        [v for v, _ in hate_incident.WHO], [v for v, _ in hate_incident.OUTCOME], [v for v, _ in hate_incident.YES_NO],
-        [v for v, _ in hate_incident.CONTACT], [v for v, _ in hate_incident.AREAS],
+        [v for v, _ in hate_incident.WHO], [v for v, _ in hate_incident.OUTCOME], [v for v, _ in common.YES_NO],
+        [v for v, _ in common.CONTACT], [v for v, _ in hate_incident.AREAS],
         [[v] for v, _ in hate_incident.WHY]))
     assert len(combinations) == 4 * 2 * 2 * 2 * 9 * 6
     for who, outcome, support, contact, area, why in combinations:
