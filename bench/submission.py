@@ -1,7 +1,8 @@
-"""Benchmark: full hate incident submissions per second, on SQLite and on PostgreSQL,
+"""Benchmark: full form submissions per second (hate incident, scam, format request,
+awareness session), on SQLite and on PostgreSQL,
 beside a Flask "hello world" under the same gunicorn settings, in one run.
 
-A submission is the whole journey a reporter makes: the start page, every question
+A submission is the whole journey a person makes: the start page, every question
 page (GET and POST), check answers, the final POST (seal, route, queue in one
 transaction) and the confirmation. The same Python load generator drives both servers,
 so the ratio of request rates is fair:
@@ -29,7 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 from bench.content_page import free_port, start  # noqa: E402
-from sdp_test_helpers import HATE_ANSWERS  # noqa: E402
+from sdp_test_helpers import AWARENESS_ANSWERS, HATE_ANSWERS, SCAM_ANSWERS, TRANSLATION_ANSWERS  # noqa: E402
+
+FLOWS = {
+    "hate incident": ("/en/report/hate-incident/", "who", HATE_ANSWERS),
+    "scam": ("/en/report/scam-or-cyber-fraud/", "victim", SCAM_ANSWERS),
+    "format request": ("/en/request/translation-or-format/", "document", TRANSLATION_ANSWERS),
+    "awareness session": ("/en/request/awareness-session/", "organisation-type", AWARENESS_ANSWERS),
+}
 
 CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 
@@ -56,15 +64,15 @@ class Client:
         return response.status, response.getheader("Location"), data
 
 
-def journey(client):
-    base = "/en/report/hate-incident/"
+def journey(client, flow):
+    base, first, answers = FLOWS[flow]
     client.request("GET", base)
-    url = base + "who"
+    url = base + first
     while not url.endswith("check-answers"):
         _status, _loc, page = client.request("GET", url)
         step = url.rsplit("/", 1)[1]
         fields = [("csrf_token", CSRF.search(page).group(1).decode())]
-        for name, value in HATE_ANSWERS[step].items():
+        for name, value in answers[step].items():
             fields.extend((name, v) for v in (value if isinstance(value, list) else [value]))
         status, location, _ = client.request("POST", url, urlencode(fields))
         assert status == 302, (url, status)
@@ -75,7 +83,7 @@ def journey(client):
     client.request("GET", location)
 
 
-def _load(port, kind, duration, out):
+def _load(port, kind, duration, out, flow=None):
     client = Client(port)
     deadline = time.perf_counter() + duration
     done, latencies = 0, []
@@ -85,15 +93,15 @@ def _load(port, kind, duration, out):
             client.request("GET", "/")
         else:
             client.cookie = None
-            journey(client)
+            journey(client, flow)
         latencies.append(time.perf_counter() - started)
         done += 1
     out.put((done, client.requests, latencies))
 
 
-def load(port, kind, duration, clients):
+def load(port, kind, duration, clients, flow=None):
     queue = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=_load, args=(port, kind, duration, queue)) for _ in range(clients)]
+    procs = [multiprocessing.Process(target=_load, args=(port, kind, duration, queue, flow)) for _ in range(clients)]
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]
@@ -133,13 +141,14 @@ def main():
         rows.append(("hello world", load(hello_port, "hello", args.duration, args.clients)))
         hello.terminate()
         hello.wait()
-        for label, url in (("submission, SQLite", f"sqlite:///{instance}/bench.db"), ("submission, PostgreSQL", pg_url)):
+        for database, url in (("SQLite", f"sqlite:///{instance}/bench.db"), ("PostgreSQL", pg_url)):
             site_env = {**env, "SDP_DATABASE_URL": url}
             subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=site_env,
                            check=True, capture_output=True)
             site, _ = start("wsgi:app", port := free_port(), args.workers, site_env)
-            load(port, "journey", 2, args.clients)
-            rows.append((label, load(port, "journey", args.duration, args.clients)))
+            load(port, "journey", 2, args.clients, "hate incident")
+            for flow in FLOWS:
+                rows.append((f"{flow}, {database}", load(port, "journey", args.duration, args.clients, flow)))
             site.terminate()
             site.wait()
     finally:
@@ -149,11 +158,11 @@ def main():
         shutil.rmtree(instance, ignore_errors=True)
     base = rows[0][1]["rps"]
     print(f"gunicorn sync, {args.workers} workers; {args.clients} client processes; {args.duration}s each")
-    print(f"{'':26} {'journeys/s':>10} {'req/s':>8} {'p50 ms':>9} {'p99 ms':>9} {'ratio':>6}")
+    print(f"{'':30} {'journeys/s':>10} {'req/s':>8} {'p50 ms':>9} {'p99 ms':>9} {'ratio':>6}")
     for label, r in rows:
         journeys = "" if label == "hello world" else f"{r['done']:.1f}"
-        print(f"{label:26} {journeys:>10} {r['rps']:8.0f} {r['p50']:9.1f} {r['p99']:9.1f} {r['rps'] / base:6.2f}")
-    print("(p50/p99: one hello request; one whole journey of 29 requests for submissions)")
+        print(f"{label:30} {journeys:>10} {r['rps']:8.0f} {r['p50']:9.1f} {r['p99']:9.1f} {r['rps'] / base:6.2f}")
+    print("(p50/p99: one hello request; one whole journey, start page to confirmation, for the forms)")
 
 
 if __name__ == "__main__":

@@ -69,10 +69,12 @@ def create_app(config=None):
     from .ops.views import bp as ops_bp
     from .report import track  # noqa: F401  (registers its routes on the report blueprint)
     from .report.views import bp as report_bp
+    from .partners.views import bp as partners_bp
     from .public import checker  # noqa: F401  (registers its routes on the public blueprint)
     from .public.views import bp as public_bp
     app.register_blueprint(public_bp)
     app.register_blueprint(report_bp)
+    app.register_blueprint(partners_bp)
     app.register_blueprint(ops_bp)
 
     if not app.logger.handlers or app.config["SDP_ENV"] == "production":

@@ -121,6 +121,59 @@ def reports_show(reference):
         }, ensure_ascii=False, indent=2))
 
 
+
+
+partners_cli = AppGroup("partners", help="Partner staff accounts.")
+retention_cli = AppGroup("retention", help="Deleting what we no longer need.")
+
+
+@partners_cli.command("add-user")
+@click.argument("email")
+@click.option("--partner", required=True, help="The partner's slug in content/partners.toml.")
+@click.option("--role", default="caseworker", type=click.Choice(["caseworker", "lead", "admin"]), show_default=True)
+def partners_add_user(email, partner, role):
+    """Create a staff account; prints a one-time password and the TOTP secret, once."""
+    from .services import staff, totp
+    app = current_app._get_current_object()
+    if partner not in app.extensions["sdp_router"].partners:
+        raise click.ClickException(f"unknown partner {partner!r}")
+    with app.extensions["sdp_sessionmaker"]() as db:
+        user, password, secret = staff.create(db, app.extensions["sdp_sealer"], email, partner, role)
+        click.echo(f"account:  {user.email} ({partner}, {role})")
+    click.echo(f"password: {password}   (give it to them once; it is stored only as an Argon2id hash)")
+    click.echo(f"TOTP:     {secret}")
+    click.echo(f"          {totp.provisioning_uri(secret, email)}")
+    click.echo("Sign in at /partners/sign-in with the password and the 6-digit code from an authenticator app.")
+
+
+@retention_cli.command("purge")
+@click.option("--months", default=13, show_default=True, help="Months after closure to keep answers.")
+def retention_purge(months):
+    """Delete answers and contact details of reports closed more than MONTHS ago."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from .models import OutboxMessage, Report, ReportEvent
+    app = current_app._get_current_object()
+    cutoff = datetime.now(timezone.utc) - timedelta(days=round(months * 30.44))
+    with app.extensions["sdp_sessionmaker"]() as db:
+        reports = db.scalars(select(Report).where(Report.closed_at.is_not(None), Report.closed_at < cutoff,
+                                                  Report.sealed_answers != "")).all()
+        for report in reports:
+            report.sealed_answers = ""
+            report.sealed_contact = None
+            for event in db.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)):
+                event.sealed_body = None
+            for message in db.scalars(select(OutboxMessage).where(OutboxMessage.report_id == report.id)):
+                message.sealed_recipient = None
+        db.commit()
+        import logging
+        logging.getLogger("sdp_public.retention").warning(
+            "retention purge: answers deleted from %s reports closed before %s", len(reports), cutoff.date())
+        click.echo(f"purged {len(reports)} reports closed before {cutoff.date()}")
+
+
 def init_app(app):
-    for group in (db_cli, drafts_cli, content_cli, outbox_cli, reports_cli):
+    for group in (db_cli, drafts_cli, content_cli, outbox_cli, reports_cli, partners_cli, retention_cli):
         app.cli.add_command(group)

@@ -114,3 +114,38 @@ class OutboxMessage(Base):
 
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),
                       Index("ix_outbox_message_report_id", "report_id"))
+
+
+class StaffUser(Base):
+    """A partner's member of staff. Password: Argon2id. Second factor: TOTP (RFC 6238),
+    its secret sealed like report answers."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    partner: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(20))  # caseworker | lead | admin
+    password_hash: Mapped[str] = mapped_column(String(200))
+    sealed_totp_secret: Mapped[str] = mapped_column(Text)
+    last_totp_step: Mapped[int] = mapped_column(Integer, default=0)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who looked at or did what to which report, when. The app only ever inserts here."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(254))
+    partner: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (Index("ix_audit_entry_reference", "reference"), Index("ix_audit_entry_at", "at"))

@@ -46,7 +46,8 @@ def app(migrated_database, tmp_path_factory):
     os.environ["SDP_INSTANCE_PATH"] = str(instance)
     application = create_app({"DATABASE_URL": migrated_database, "INSTANCE_PATH": str(instance),
                               "TESTING": True, "SUBMIT_RATE_LIMIT": "1000 per minute",
-                              "TRACK_RATE_LIMIT": "1000 per minute", "REPORT_MINIMUM_SECONDS": 0})
+                              "TRACK_RATE_LIMIT": "1000 per minute", "REPORT_MINIMUM_SECONDS": 0,
+                              "PARTNER_SIGN_IN_LIMIT": "1000 per minute"})
     yield application
     application.extensions["sdp_engine"].dispose()
 

@@ -307,3 +307,14 @@ def test_the_operator_command_shows_the_unsealed_report(app, client, tmp_path):
     assert shown["reference"] == reference
     assert shown["answers"]["description"] == HATE_ANSWERS["description"]["description"]
     assert shown["contact"]["email"] == "amira@example.org"
+
+
+@pytest.mark.parametrize("lang", ["zh-hant", "pa", "ur"])
+def test_the_acknowledgement_email_is_in_the_reporters_language_and_carries_only_the_reference(app, client, smtp, lang):
+    reference, _ = send_report(client, lang, walk_report(client, lang, HATE_ANSWERS)[0])
+    sent, failed = deliver(app)
+    assert failed == 0
+    (ack,) = [m for m in smtp.parsed() if m["To"] == "amira@example.org" and reference in m.get_content()]
+    assert reference in str(ack["Subject"])
+    assert "We have received your report" not in str(ack["Subject"])  # translated
+    assert "headscarf" not in ack.get_content() and "Amira" not in ack.get_content()

@@ -68,11 +68,13 @@ def compose(message, report, config, router, sealer):
                                    partner=partner, inbox=inbox)
         subject = ("New information on " if message.kind == "partner-update" else "New report ") + report.reference
         return build(config["MAIL_FROM"], router.mailbox(message.partner), subject, body)
-    if message.kind == "reporter-acknowledgement":
+    if message.kind in ("reporter-acknowledgement", "reporter-message"):
         recipient = sealer.unseal(message.sealed_recipient, sealing_context(report.reference, report.form, "recipient"))
+        name = "acknowledgement" if message.kind == "reporter-acknowledgement" else "new_message"
+        track = f"{config['SITE_URL']}/{report.lang}/track" if config.get("SITE_URL") else f"/{report.lang}/track"
         with force_locale(languages.get(report.lang).locale if languages.get(report.lang) else "en_GB"):
-            body = render_template("emails/acknowledgement.txt", report=report)
-            subject = render_template("emails/acknowledgement_subject.txt", report=report).strip()
+            body = render_template(f"emails/{name}.txt", report=report, track=track)
+            subject = render_template(f"emails/{name}_subject.txt", report=report).strip()
         return build(config["MAIL_FROM"], recipient, subject, body)
     raise ValueError(f"unknown outbox message kind {message.kind!r}")
 
@@ -87,7 +89,9 @@ def deliver(db, config, router, sealer, now=None):
         report = db.get(Report, message.report_id)
         try:
             send(config["SMTP_URL"], compose(message, report, config, router, sealer))
-        except (MailError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - one bad message must never block the queue
+            if not isinstance(exc, (MailError, OSError)):
+                logger.exception("outbox: message %s could not be composed", message.id)
             failed += 1
             message.attempts += 1
             message.next_attempt_at = now + backoff(message.attempts)

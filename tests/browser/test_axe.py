@@ -44,3 +44,37 @@ def test_a_deliberately_broken_page_fails_the_check(page):
                      "<input type='text' name='x'></main></body></html>")
     rules = {v["id"] for v in violations(page)}
     assert {"image-alt", "label"} <= rules
+
+
+def test_the_partner_pages_have_no_axe_violations(app, page, live_server):
+    from sqlalchemy import select
+
+    from sdp_public.models import StaffUser
+    from sdp_public.services import staff, totp
+    from sdp_test_helpers import HATE_ANSWERS, send_report, walk_report
+    client = app.test_client()
+    reference, _ = send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])
+    with app.extensions["sdp_sessionmaker"]() as db:
+        _user, password, secret = staff.create(db, app.extensions["sdp_sealer"], "axe@police.example",
+                                               "police-hate-crime", "caseworker")
+    problems = {}
+    page.goto(f"{live_server}/partners/sign-in")
+    _check(page, "sign-in", problems)
+    page.fill("#email", "axe@police.example")
+    page.fill("#password", "wrong")
+    page.click("main form button[type=submit]")
+    _check(page, "sign-in (error)", problems)
+    page.fill("#email", "axe@police.example")
+    page.fill("#password", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/sign-in/code")
+    _check(page, "code", problems)
+    with app.extensions["sdp_sessionmaker"]() as db:
+        last = db.scalar(select(StaffUser.last_totp_step).where(StaffUser.email == "axe@police.example")) or 0
+    page.fill("#code", totp.code_at(secret, max(totp.current_step(), last + 1)))
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/partners/")
+    _check(page, "inbox", problems)
+    page.goto(f"{live_server}/partners/reports/{reference}")
+    _check(page, "report", problems)
+    assert problems == {}, problems

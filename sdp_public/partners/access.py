@@ -1,0 +1,61 @@
+"""Who is signed in, and what they may see. Partner pages are in English."""
+import functools
+import time
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from .. import languages
+from ..db import get_session
+from ..models import Report, ReportRoute, StaffUser
+
+IDLE_SECONDS = 30 * 60
+SESSION_KEY = "staff"
+
+
+def current_staff():
+    """The signed-in member of staff, or None (idle too long, or signed out everywhere)."""
+    if "staff_user" in g:
+        return g.staff_user
+    held = session.get(SESSION_KEY)
+    user = None
+    if held and time.time() - held.get("seen", 0) < current_app.config.get("PARTNER_IDLE_SECONDS", IDLE_SECONDS):
+        candidate = get_session().get(StaffUser, held.get("id"))
+        if candidate is not None and candidate.session_version == held.get("v"):
+            user = candidate
+            session[SESSION_KEY] = {**held, "seen": time.time()}
+    if user is None:
+        session.pop(SESSION_KEY, None)
+    g.staff_user = user
+    return user
+
+
+def signed_in(roles=("caseworker", "lead", "admin")):
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_staff()
+            if user is None:
+                return redirect(url_for("partners.sign_in", next=request.path))
+            if user.role not in roles:
+                abort(404)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def report_for(user, reference):
+    """The report, only if it was routed to this user's partner; 404 for anything else,
+    so a guessed reference looks exactly like one that does not exist."""
+    if user.role == "admin":
+        abort(404)  # the partnership admin sees statistics and routing, never answers
+    db = get_session()
+    report = db.scalar(select(Report).join(ReportRoute).where(
+        Report.reference == str(reference)[:20], ReportRoute.partner == user.partner))
+    if report is None:
+        abort(404)
+    return report
+
+
+def english(_endpoint=None, _values=None):
+    g.lang = languages.DEFAULT

@@ -1,0 +1,363 @@
+"""The partner inbox: staff sign in with a password and a one-time code, see only the
+reports routed to their partner, act on them and answer the reporter. English only."""
+import csv
+import io
+import time
+from datetime import date, datetime, timedelta, timezone
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..db import get_session
+from ..extensions import limiter
+from ..models import AuditEntry, OutboxMessage, Report, ReportEvent, ReportRoute
+from ..report import registry
+from ..report.answers import describe
+from ..security import no_store
+from ..services import audit, staff
+from ..services.submissions import sealing_context
+from .access import SESSION_KEY, current_staff, english, report_for, signed_in
+
+bp = Blueprint("partners", __name__, url_prefix="/partners")
+bp.before_request(english)
+bp.before_request(no_store)  # partner pages hold answers: never cached anywhere
+
+STATUSES = ("new", "acknowledged", "in-progress", "referred", "closed")
+PENDING_KEY = "staff_pending"
+
+
+class SignInForm(FlaskForm):
+    email = StringField("Email address", validators=[DataRequired("Enter your email address"), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code from your authenticator app", validators=[DataRequired("Enter the 6-digit code"), Length(max=20)])
+
+
+class TextForm(FlaskForm):
+    text = TextAreaField("Text", validators=[DataRequired("Enter some text"), Length(max=5000)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Status", choices=[(s, s.replace("-", " ").capitalize()) for s in STATUSES])
+
+
+class ReferForm(FlaskForm):
+    partner = SelectField("Refer to", choices=[])
+    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for the referral"), Length(max=2000)])
+
+
+def _db():
+    return get_session()
+
+
+def _sealer():
+    return current_app.extensions["sdp_sealer"]
+
+
+def _router():
+    return current_app.extensions["sdp_router"]
+
+
+def working_days_between(start, end):
+    days, day = 0, start.date()
+    while day < end.date():
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def is_overdue(report, now):
+    return report.status == "new" and working_days_between(_aware(report.created_at), now) >= \
+        current_app.config.get("PARTNER_ACK_WORKING_DAYS", 2)
+
+
+def unseal_answers(report):
+    if not report.sealed_answers:
+        return {}
+    return _sealer().unseal(report.sealed_answers, sealing_context(report.reference, report.form, "answers"))
+
+
+# -- signing in ------------------------------------------------------------------------
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("PARTNER_SIGN_IN_LIMIT", "10 per minute"), methods=["POST"])
+def sign_in():
+    form = SignInForm()
+    error = None
+    if request.method == "POST" and form.validate():
+        user = staff.check_password(_db(), form.email.data, form.password.data)
+        if user is not None:
+            session.pop(SESSION_KEY, None)
+            session[PENDING_KEY] = {"id": user.id, "at": time.time()}
+            return redirect(url_for("partners.sign_in_code"))
+        error = "The email address or password is wrong, or the account is locked for 15 minutes."
+    return render_template("partners/sign_in.html", form=form, error=error)
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("PARTNER_SIGN_IN_LIMIT", "10 per minute"), methods=["POST"])
+def sign_in_code():
+    pending = session.get(PENDING_KEY)
+    if not pending or time.time() - pending["at"] > 300:
+        session.pop(PENDING_KEY, None)
+        return redirect(url_for("partners.sign_in"))
+    form = CodeForm()
+    error = None
+    if request.method == "POST" and form.validate():
+        db = _db()
+        from ..models import StaffUser
+        user = db.get(StaffUser, pending["id"])
+        if user is not None and staff.check_code(db, _sealer(), user, form.code.data):
+            session.pop(PENDING_KEY, None)
+            session[SESSION_KEY] = {"id": user.id, "v": user.session_version, "seen": time.time()}
+            audit.record(db, user.email, user.partner, "signed-in")
+            db.commit()
+            return redirect(url_for("partners.routing" if user.role == "admin" else "partners.inbox"))
+        error = "That code is wrong or has already been used. Enter the code your app shows now."
+    return render_template("partners/sign_in_code.html", form=form, error=error)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("partners.sign_in"))
+
+
+@bp.post("/sign-out-everywhere")
+@signed_in()
+def sign_out_everywhere():
+    user = current_staff()
+    user.session_version += 1
+    audit.record(_db(), user.email, user.partner, "signed-out-everywhere")
+    _db().commit()
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("partners.sign_in"))
+
+
+# -- the inbox -------------------------------------------------------------------------
+
+@bp.get("/")
+@signed_in(roles=("caseworker", "lead"))
+def inbox():
+    user = current_staff()
+    now = datetime.now(timezone.utc)
+    query = (select(Report, ReportRoute).join(ReportRoute)
+             .where(ReportRoute.partner == user.partner).order_by(Report.created_at.desc(), Report.id.desc()))
+    status = request.args.get("status", "")
+    form_filter = request.args.get("form", "")
+    if status in STATUSES:
+        query = query.where(Report.status == status)
+    if form_filter in {flow.slug for flow, _ in registry.FLOWS.values()}:
+        query = query.where(Report.form == form_filter)
+    since, until = _date_arg("from"), _date_arg("to")
+    if since:
+        query = query.where(Report.created_at >= datetime.combine(since, datetime.min.time(), timezone.utc))
+    if until:
+        query = query.where(Report.created_at < datetime.combine(until + timedelta(days=1), datetime.min.time(), timezone.utc))
+    rows = _db().execute(query.limit(500)).all()
+    area = request.args.get("area", "")
+    if area:  # area is a sealed answer: filtered here, in memory, for this partner's reports only
+        rows = [(r, route) for r, route in rows if unseal_answers(r).get("area") == area]
+    everything = _db().execute(select(Report).join(ReportRoute).where(ReportRoute.partner == user.partner)).scalars().all()
+    counts = {"new": sum(r.status == "new" for r in everything), "overdue": sum(is_overdue(r, now) for r in everything)}
+    return render_template("partners/inbox.html", user=user, rows=rows, counts=counts, statuses=STATUSES,
+                           flows=[flow for flow, _ in registry.FLOWS.values()], now=now, is_overdue=is_overdue,
+                           args=request.args)
+
+
+def _date_arg(name):
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/reports/<reference>")
+@signed_in(roles=("caseworker", "lead"))
+def report(reference):
+    user = current_staff()
+    report = report_for(user, reference)
+    flow, _contact_fields = registry.get(*_kind_and_slug(report.form))
+    answers = unseal_answers(report)
+    contact = (_sealer().unseal(report.sealed_contact, sealing_context(report.reference, report.form, "contact"))
+               if report.sealed_contact else None)
+    rows = []
+    if flow is not None:
+        for step in flow.visible(answers):
+            if not step.interruption:
+                described = describe(step, answers)
+                if described:
+                    rows.append((step.title, described))
+    timeline = []
+    for event in report.events:
+        body = None
+        if event.sealed_body:
+            body = _sealer().unseal(event.sealed_body, sealing_context(report.reference, report.form, "event")).get("text")
+        timeline.append((event, body))
+    audit.record(_db(), user.email, user.partner, "viewed-report", report.reference)
+    _db().commit()
+    refer = ReferForm()
+    refer.partner.choices = [(p.slug, p.name) for p in _router().partners.values() if p.slug != user.partner]
+    status_form = StatusForm(data={"status": report.status})
+    return render_template("partners/report.html", user=user, report=report, rows=rows, contact=contact,
+                           timeline=timeline, refer=refer, status_form=status_form, text_form=TextForm(),
+                           partners=_router().partners, purged=not report.sealed_answers)
+
+
+def _kind_and_slug(form):
+    for (kind, slug) in registry.FLOWS:
+        if slug == form:
+            return kind, slug
+    return None, None
+
+
+def _event(report, user, kind, text=None):
+    now = datetime.now(timezone.utc)
+    sealed = _sealer().seal({"text": text}, sealing_context(report.reference, report.form, "event")) if text else None
+    _db().add(ReportEvent(report_id=report.id, kind=kind, actor=f"{user.email} ({user.partner})", sealed_body=sealed,
+                          created_at=now))
+    report.updated_at = now
+    audit.record(_db(), user.email, user.partner, kind, report.reference)
+
+
+@bp.post("/reports/<reference>/acknowledge")
+@signed_in(roles=("caseworker", "lead"))
+def acknowledge(reference):
+    user = current_staff()
+    report = report_for(user, reference)
+    if report.status == "new":
+        report.status = "acknowledged"
+    _event(report, user, "acknowledged")
+    _db().commit()
+    return redirect(url_for("partners.report", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/status")
+@signed_in(roles=("caseworker", "lead"))
+def change_status(reference):
+    user = current_staff()
+    report = report_for(user, reference)
+    form = StatusForm()
+    if not form.validate():
+        abort(400)
+    report.status = form.status.data
+    report.closed_at = datetime.now(timezone.utc) if report.status == "closed" else None
+    _event(report, user, f"status:{report.status}")
+    _db().commit()
+    return redirect(url_for("partners.report", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/note")
+@signed_in(roles=("caseworker", "lead"))
+def add_note(reference):
+    user = current_staff()
+    report = report_for(user, reference)
+    form = TextForm()
+    if not form.validate():
+        abort(400)
+    _event(report, user, "note", form.text.data)
+    _db().commit()
+    return redirect(url_for("partners.report", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/message")
+@signed_in(roles=("caseworker", "lead"))
+def message_reporter(reference):
+    """A message the reporter reads at /track; emailed as "you have a new message" if they gave an email."""
+    user = current_staff()
+    report = report_for(user, reference)
+    form = TextForm()
+    if not form.validate():
+        abort(400)
+    _event(report, user, "message-to-reporter", form.text.data)
+    contact = (_sealer().unseal(report.sealed_contact, sealing_context(report.reference, report.form, "contact"))
+               if report.sealed_contact else {})
+    if contact.get("email"):
+        now = datetime.now(timezone.utc)
+        _db().add(OutboxMessage(report_id=report.id, kind="reporter-message", status="pending", attempts=0,
+                                sealed_recipient=_sealer().seal(contact["email"], sealing_context(report.reference, report.form, "recipient")),
+                                next_attempt_at=now, created_at=now))
+    _db().commit()
+    return redirect(url_for("partners.report", reference=report.reference))
+
+
+@bp.post("/reports/<reference>/refer")
+@signed_in(roles=("caseworker", "lead"))
+def refer(reference):
+    user = current_staff()
+    report = report_for(user, reference)
+    form = ReferForm()
+    form.partner.choices = [(p.slug, p.name) for p in _router().partners.values() if p.slug != user.partner]
+    if not form.validate():
+        abort(400)
+    now = datetime.now(timezone.utc)
+    if form.partner.data not in {r.partner for r in report.routes}:
+        _db().add(ReportRoute(report_id=report.id, partner=form.partner.data, created_at=now,
+                              reason=f"Referred by {_router().partners[user.partner].name}: {form.reason.data}"[:2000]))
+        _db().add(OutboxMessage(report_id=report.id, kind="partner-notification", partner=form.partner.data,
+                                status="pending", attempts=0, next_attempt_at=now, created_at=now))
+    report.status = "referred"
+    _event(report, user, "referred", f"To {_router().partners[form.partner.data].name}: {form.reason.data}")
+    _db().commit()
+    return redirect(url_for("partners.report", reference=report.reference))
+
+
+# -- exports, statistics and the audit log ----------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A spreadsheet must never run what a reporter typed: formula-like cells are quoted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@bp.get("/export.csv")
+@signed_in(roles=("caseworker", "lead"))
+def export():
+    user = current_staff()
+    since, until = _date_arg("from") or date(2000, 1, 1), _date_arg("to") or date.today()
+    reports = _db().execute(select(Report).join(ReportRoute).where(
+        ReportRoute.partner == user.partner,
+        Report.created_at >= datetime.combine(since, datetime.min.time(), timezone.utc),
+        Report.created_at < datetime.combine(until + timedelta(days=1), datetime.min.time(), timezone.utc),
+    ).order_by(Report.created_at)).scalars().all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["reference", "form", "language", "status", "received", "answers"])
+    for r in reports:
+        answers = unseal_answers(r)
+        flat = "; ".join(f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in answers.items()
+                         if not k.startswith("seen:"))
+        writer.writerow([csv_safe(x) for x in (r.reference, r.form, r.lang, r.status, r.created_at.isoformat(), flat)])
+    audit.record(_db(), user.email, user.partner, "exported", detail=f"{since} to {until}, {len(reports)} reports")
+    _db().commit()
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={user.partner}-{since}-{until}.csv"})
+
+
+@bp.get("/audit")
+@signed_in(roles=("admin",))
+def audit_log():
+    entries = _db().scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)).all()
+    return render_template("partners/audit.html", user=current_staff(), entries=entries)
+
+
+@bp.get("/routing")
+@signed_in(roles=("admin",))
+def routing():
+    counts = {}
+    for route in _db().scalars(select(ReportRoute)):
+        counts[route.partner] = counts.get(route.partner, 0) + 1
+    return render_template("partners/routing.html", user=current_staff(), router=_router(), counts=counts)
