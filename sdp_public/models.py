@@ -1,7 +1,7 @@
 """Tables. Every change here needs an Alembic revision in migrations/ (a test checks)."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -149,3 +149,20 @@ class AuditEntry(Base):
     detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     __table_args__ = (Index("ix_audit_entry_reference", "reference"), Index("ix_audit_entry_at", "at"))
+
+
+class ReportStatistic(Base):
+    """Anonymised counts for the partnership: how many reports of each form, in each month,
+    area and category (hate crime strand, scam kind). Counters, not rows per report, so
+    nothing here leads back to a report; they survive the retention purge."""
+
+    __tablename__ = "report_statistic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form: Mapped[str] = mapped_column(String(40))
+    month: Mapped[str] = mapped_column(String(7))            # YYYY-MM
+    area: Mapped[str] = mapped_column(String(40), default="")
+    category: Mapped[str] = mapped_column(String(40), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("form", "month", "area", "category", name="uq_report_statistic_key"),)

@@ -210,6 +210,14 @@ def test_purge_removes_answers_and_keeps_what_the_statistics_need(app, people, t
         assert report.form == "hate-incident" and report.created_at and [r.partner for r in report.routes]
     police = sign_in(app, *people["police"])
     assert "deleted under the retention policy" in police.get(f"/partners/reports/{reference}").get_data(as_text=True)
+    # the anonymised statistics are untouched by the purge
+    admin = sign_in(app, *people["admin"])
+    stats = BeautifulSoup(admin.get("/partners/statistics?form=hate-incident").data, "html.parser").get_text(" ")
+    assert "religion" in stats and "easington" in stats
+    rows = list(csv.reader(io.StringIO(admin.get("/partners/statistics.csv").get_data(as_text=True))))
+    assert rows[0] == ["form", "month", "area", "category", "count"]
+    assert any(r[0] == "hate-incident" and r[2] == "easington" and r[3] == "race" and int(r[4]) >= 1 for r in rows[1:])
+    assert police.get("/partners/statistics").status_code == 404  # admin only
 
 
 def test_the_add_user_command_prints_a_password_and_a_totp_secret(app, tmp_path):
@@ -229,3 +237,22 @@ def test_totp_matches_the_rfc_6238_test_vector():
     assert totp.code_at(secret, 1111111109 // 30) == "081804"   # 07081804
     assert totp.verify(secret, "287082", last_step=0, now=59) == 1
     assert totp.verify(secret, "287082", last_step=1, now=59) is None  # no replay
+
+
+def test_a_partner_lead_manages_their_own_partners_accounts_only(app, people):
+    password, secret = make_user(app, "lead@police.example", "police-hate-crime", role="lead")
+    lead = sign_in(app, "lead@police.example", password, secret)
+    response = post_form(lead, "/partners/users", "/partners/users", {"email": "new.pc@police.example", "role": "caseworker"})
+    page = BeautifulSoup(response.data, "html.parser")
+    assert "Account created" in page.get_text()
+    new_password = page.select("code")[0].get_text()
+    new_secret = page.select("code")[1].get_text()
+    assert sign_in(app, "new.pc@police.example", new_password, new_secret).get("/partners/").status_code == 200
+    with app.extensions["sdp_sessionmaker"]() as db:
+        from sdp_public.models import StaffUser
+        council_id = db.scalar(select(StaffUser.id).where(StaffUser.email == "cs.officer@council.example"))
+        new_id = db.scalar(select(StaffUser.id).where(StaffUser.email == "new.pc@police.example"))
+    assert post_form(lead, "/partners/users", f"/partners/users/{council_id}/remove", {}).status_code == 404
+    assert post_form(lead, "/partners/users", f"/partners/users/{new_id}/remove", {}).status_code == 302
+    police = sign_in(app, *people["police"])
+    assert police.get("/partners/users").status_code == 404  # caseworkers do not manage accounts

@@ -361,3 +361,96 @@ def routing():
     for route in _db().scalars(select(ReportRoute)):
         counts[route.partner] = counts.get(route.partner, 0) + 1
     return render_template("partners/routing.html", user=current_staff(), router=_router(), counts=counts)
+
+
+@bp.get("/statistics")
+@signed_in(roles=("admin",))
+def statistics():
+    """Anonymised counts across partners: by month, by category (strand or kind) and by area."""
+    from ..charts import layout
+    from ..models import ReportStatistic
+    rows = _db().scalars(select(ReportStatistic)).all()
+    form = request.args.get("form", "hate-incident")
+    mine = [r for r in rows if r.form == form]
+
+    def totals(attribute):
+        out = {}
+        for r in mine:
+            key = getattr(r, attribute) or "(none)"
+            out[key] = out.get(key, 0) + r.count
+        return dict(sorted(out.items()))
+
+    # Counters are kept per category, so a report with two strands adds one to each: the
+    # month and area totals count strand mentions, which the page says.
+    by_month, by_category, by_area = totals("month"), totals("category"), totals("area")
+    chart = None
+    if by_month:
+        chart = {"title": f"{form} by month", "description": f"Counts of {form} statistics by month.",
+                 "type": "bar", "unit": "", "categories": list(by_month), "source": "Safe Durham Public",
+                 "series": [{"name": form, "values": list(by_month.values())}]}
+    forms = sorted({r.form for r in rows} | {"hate-incident"})
+    return render_template("partners/statistics.html", user=current_staff(), form=form, forms=forms,
+                           tables=(("Month", by_month), ("Category", by_category), ("Area", by_area)),
+                           chart=chart, geometry=layout(chart, "en_GB") if chart else None)
+
+
+@bp.get("/statistics.csv")
+@signed_in(roles=("admin",))
+def statistics_csv():
+    from ..models import ReportStatistic
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["form", "month", "area", "category", "count"])
+    for r in _db().scalars(select(ReportStatistic).order_by(ReportStatistic.form, ReportStatistic.month)):
+        writer.writerow([csv_safe(x) for x in (r.form, r.month, r.area, r.category, r.count)])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=sdp-statistics.csv"})
+
+
+class NewUserForm(FlaskForm):
+    email = StringField("Email address", validators=[DataRequired("Enter their email address"), Length(max=254)])
+    role = SelectField("Role", choices=[("caseworker", "Caseworker"), ("lead", "Partner lead")])
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@signed_in(roles=("lead",))
+def users():
+    """A partner lead manages their own partner's accounts (and nobody else's)."""
+    from ..models import StaffUser
+    user = current_staff()
+    form = NewUserForm()
+    created = None
+    if request.method == "POST" and form.validate():
+        from ..report.common import email_problem
+        email = form.email.data.strip().lower()
+        problem = email_problem(email)
+        existing = _db().scalar(select(StaffUser).where(StaffUser.email == email))
+        if problem or existing:
+            form.email.errors.append(str(problem) if problem else "There is already an account with that email address")
+        else:
+            new_user, password, secret = staff.create(_db(), _sealer(), email, user.partner, form.role.data)
+            audit.record(_db(), user.email, user.partner, "added-user", detail=f"{email} as {form.role.data}")
+            _db().commit()
+            from ..services import totp as totp_service
+            created = {"email": email, "password": password, "secret": secret,
+                       "uri": totp_service.provisioning_uri(secret, email)}
+    people = _db().scalars(select(StaffUser).where(StaffUser.partner == user.partner).order_by(StaffUser.email)).all()
+    return render_template("partners/users.html", user=user, form=form, people=people, created=created,
+                           text_form=TextForm())
+
+
+@bp.post("/users/<int:user_id>/<action>")
+@signed_in(roles=("lead",))
+def user_action(user_id, action):
+    from ..models import StaffUser
+    user = current_staff()
+    target = _db().get(StaffUser, user_id)
+    if target is None or target.partner != user.partner or action not in ("unlock", "remove") or target.id == user.id:
+        abort(404)
+    if action == "unlock":
+        target.locked_until, target.failed_attempts = None, 0
+    else:
+        _db().delete(target)
+    audit.record(_db(), user.email, user.partner, f"{action}-user", detail=target.email)
+    _db().commit()
+    return redirect(url_for("partners.users"))

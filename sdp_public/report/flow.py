@@ -41,7 +41,8 @@ class Flow:
     start_content: str             # content path of the start page
     title: object
     steps: list = field(default_factory=list)
-    summarise: Callable = None     # (step, answers) -> [(label, text)] for check answers
+    # (answers) -> (area, [categories]) for the anonymised statistics; counts only.
+    statistics: Callable = lambda answers: ("", [])
 
     def step(self, slug):
         return next((s for s in self.steps if s.slug == slug), None)

@@ -79,6 +79,7 @@ class OutcomeForm(FlaskForm):
 FLOW = Flow(
     slug="hate-incident", kind="report", reference_prefix="HC", start_content="report/hate-incident",
     title=_l("Report a hate incident"),
+    statistics=lambda a: (a.get("area", ""), list(a.get("why") or [])),
     steps=[
         Step("who", WhoForm, _l("Who are you reporting as?"), answers=("who",)),
         Step("what", WhatForm, _l("What happened?"), answers=("what", "what_other"),

@@ -151,6 +151,7 @@ class BookerForm(FlaskForm):
 TRANSLATION = Flow(
     slug="translation-or-format", kind="request", reference_prefix="RQ", start_content="request/translation-or-format",
     title=_l("Ask for another language or format"),
+    statistics=lambda a: ("", [a.get("need", "")]),
     steps=[
         Step("document", DocumentForm, _l("What would you like?"), answers=("document",)),
         Step("document-detail", DocumentDetailForm, _l("Which leaflet, page or document?"), answers=("document_detail",),
@@ -177,6 +178,7 @@ TRANSLATION_CONTACT = ("name", "email", "address", "phone")
 AWARENESS = Flow(
     slug="awareness-session", kind="request", reference_prefix="AS", start_content="request/awareness-session",
     title=_l("Book an awareness session"),
+    statistics=lambda a: ("", [a.get("topic", "")]),
     steps=[
         Step("organisation-type", OrganisationTypeForm, _l("Who is the session for?"), answers=("organisation_type",)),
         Step("organisation", OrganisationForm, _l("Name of your group or organisation"), answers=("organisation",)),

@@ -105,6 +105,7 @@ class VisitForm(FlaskForm):
 FLOW = Flow(
     slug="scam-or-cyber-fraud", kind="report", reference_prefix="SC", start_content="report/scam-or-cyber-fraud",
     title=_l("Report a scam or cyber fraud"),
+    statistics=lambda a: ("", [a.get("kind", "")]),
     steps=[
         Step("victim", VictimForm, _l("Who did it happen to?"), answers=("victim",)),
         Step("kind", KindForm, _l("What kind of scam or attack was it?"), answers=("kind",)),

@@ -5,10 +5,10 @@ stored and the caller shows a "try again, or call 101" page; never a fake confir
 """
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..models import OutboxMessage, Report, ReportEvent, ReportRoute
+from ..models import OutboxMessage, Report, ReportEvent, ReportRoute, ReportStatistic
 from . import codes
 
 
@@ -54,12 +54,31 @@ def submit(db, flow, answers, lang, sealer, router, contact_fields, now=None):
         db.add(OutboxMessage(report_id=report.id, kind="partner-notification", partner=partner.slug,
                              next_attempt_at=now, created_at=now, status="pending", attempts=0))
     db.add(ReportEvent(report_id=report.id, kind="submitted", actor="reporter", created_at=now))
+    area, categories = flow.statistics(answers)
+    for category in categories or [""]:
+        count(db, flow.slug, now.strftime("%Y-%m"), str(area or "")[:40], str(category or "")[:40])
     if contact.get("acknowledge") and contact.get("email"):
         db.add(OutboxMessage(report_id=report.id, kind="reporter-acknowledgement",
                              sealed_recipient=sealer.seal(contact["email"], sealing_context(reference, flow.slug, "recipient")),
                              next_attempt_at=now, created_at=now, status="pending", attempts=0))
     db.commit()
     return reference, receipt
+
+
+def count(db, form, month, area, category):
+    """Add one to an anonymised counter, creating it if needed; safe under concurrency."""
+    key = (ReportStatistic.form == form, ReportStatistic.month == month, ReportStatistic.area == area,
+           ReportStatistic.category == category)
+    for _attempt in range(3):
+        if db.execute(update(ReportStatistic).where(*key).values(count=ReportStatistic.count + 1)).rowcount:
+            return
+        try:
+            with db.begin_nested():
+                db.add(ReportStatistic(form=form, month=month, area=area, category=category, count=1))
+            return
+        except IntegrityError:
+            continue  # another submission created it first: add to theirs
+    raise RuntimeError("could not count a statistic")
 
 
 def find(db, reference):

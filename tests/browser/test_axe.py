@@ -77,4 +77,25 @@ def test_the_partner_pages_have_no_axe_violations(app, page, live_server):
     _check(page, "inbox", problems)
     page.goto(f"{live_server}/partners/reports/{reference}")
     _check(page, "report", problems)
+    for email, role, landing, paths in (
+            ("axe.admin@sdp.example", "admin", "**/partners/routing",
+             ("/partners/routing", "/partners/statistics", "/partners/audit")),
+            ("axe.lead@sdp.example", "lead", "**/partners/", ("/partners/users",))):
+        with app.extensions["sdp_sessionmaker"]() as db:
+            _user, password, secret = staff.create(db, app.extensions["sdp_sealer"], email, "council-community-safety", role)
+        other = page.context.browser.new_page()
+        other.goto(f"{live_server}/partners/sign-in")
+        other.fill("#email", email)
+        other.fill("#password", password)
+        other.click("main form button[type=submit]")
+        other.fill("#code", totp.code_at(secret, totp.current_step()))
+        other.click("main form button[type=submit]")
+        other.wait_for_url(landing)
+        for path in paths:
+            other.goto(live_server + path)
+            _check(other, path, problems)
+        if role == "lead":
+            other.click("main form button[type=submit] >> text=Add account")
+            _check(other, "users (error)", problems)
+        other.close()
     assert problems == {}, problems
