@@ -256,3 +256,18 @@ def test_a_partner_lead_manages_their_own_partners_accounts_only(app, people):
     assert post_form(lead, "/partners/users", f"/partners/users/{new_id}/remove", {}).status_code == 302
     police = sign_in(app, *people["police"])
     assert police.get("/partners/users").status_code == 404  # caseworkers do not manage accounts
+
+
+def test_a_scam_report_lands_in_trading_standards_inbox_and_nobody_elses(app, people):
+    from sdp_test_helpers import SCAM_ANSWERS
+    client = app.test_client()
+    reference, _ = send_report(client, "en", walk_report(client, "en", SCAM_ANSWERS, flow="report/scam-or-cyber-fraud")[0],
+                               flow="report/scam-or-cyber-fraud")
+    password, secret = make_user(app, "fas@tradingstandards.example", "trading-standards")
+    standards = sign_in(app, "fas@tradingstandards.example", password, secret)
+    assert reference in standards.get("/partners/?form=scam-or-cyber-fraud").get_data(as_text=True)
+    report = BeautifulSoup(standards.get(f"/partners/reports/{reference}").data, "html.parser").get_text(" ")
+    assert "savings" in report and "£1,200.50" in report and "Friends Against Scams" in report
+    police = sign_in(app, *people["police"])
+    assert reference not in police.get("/partners/").get_data(as_text=True)
+    assert police.get(f"/partners/reports/{reference}").status_code == 404
