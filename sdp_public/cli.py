@@ -85,8 +85,14 @@ def outbox_deliver(once, interval):
     from .services import outbox
     app = current_app._get_current_object()
     while True:
-        with app.extensions["sdp_sessionmaker"]() as db:
-            sent, failed = outbox.deliver(db, app.config, app.extensions["sdp_router"], app.extensions["sdp_sealer"])
+        sent = failed = 0
+        while True:  # batch after batch until nothing is due: --once empties the queue
+            with app.extensions["sdp_sessionmaker"]() as db:
+                batch_sent, batch_failed = outbox.deliver(db, app.config, app.extensions["sdp_router"],
+                                                          app.extensions["sdp_sealer"])
+            sent, failed = sent + batch_sent, failed + batch_failed
+            if not batch_sent and not batch_failed:
+                break
         if sent or failed or once:
             click.echo(f"sent {sent}, failed {failed}")
         if once:

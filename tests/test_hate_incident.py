@@ -30,8 +30,14 @@ def expected_partners(answers):
 
 
 def deliver(app):
-    with app.app_context(), app.extensions["sdp_sessionmaker"]() as db:
-        return outbox.deliver(db, app.config, app.extensions["sdp_router"], app.extensions["sdp_sealer"])
+    """Deliver everything due, batch after batch (other tests may have left messages queued)."""
+    sent = failed = 0
+    while True:
+        with app.app_context(), app.extensions["sdp_sessionmaker"]() as db:
+            batch = outbox.deliver(db, app.config, app.extensions["sdp_router"], app.extensions["sdp_sealer"])
+        sent, failed = sent + batch[0], failed + batch[1]
+        if batch == (0, 0):
+            return sent, failed
 
 
 def raw_database_text(app):
