@@ -37,6 +37,32 @@ def phone_problem(value):
     return None
 
 
+def valid_email(form, field):
+    """A field validator: an optional email address, checked only when given."""
+    problem = email_problem(field.data) if field.data else None
+    if problem:
+        raise ValidationError(problem)
+
+
+def valid_phone(form, field):
+    """A field validator: an optional phone number, checked only when given."""
+    problem = phone_problem(field.data) if field.data else None
+    if problem:
+        raise ValidationError(problem)
+
+
+class ReachableMixin:
+    """At least an email address or a phone number: checked on the whole form, because
+    both fields may be empty (field validators stop at an empty optional field)."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not self.email.data and not self.phone.data and not self.email.errors:
+            self.email.errors.append(_l("Enter an email address or a phone number"))
+            valid = False
+        return valid
+
+
 class WhenForm(FlaskForm):
     when_known = choice_field(_l("When did it happen?"), WHEN, _l("Select if you know when it happened"))
 
@@ -67,31 +93,13 @@ class ContactForm(FlaskForm):
     contact = choice_field(_l("Can we contact you about your report?"), CONTACT, _l("Select if we can contact you"))
 
 
-class ContactDetailsForm(FlaskForm):
+class ContactDetailsForm(ReachableMixin, FlaskForm):
     name = text_field(_l("Your name"), 200, _l("Enter your name"))
-    email = text_field(_l("Email address"), 254)
-    phone = text_field(_l("Phone number"), 40)
+    email = text_field(_l("Email address"), 254, extra=[valid_email])
+    phone = text_field(_l("Phone number"), 40, extra=[valid_phone])
     safe_times = text_field(_l("When is it safe to contact you? (optional)"), 200)
     leave_message = choice_field(_l("Can we leave a message?"), YES_NO, _l("Select if we can leave a message"))
     acknowledge = BooleanField(_l("Email me to say you have received my report"))
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        # At least one way to reach them; checked here because both fields may be empty.
-        if not self.email.data and not self.phone.data and not self.email.errors:
-            self.email.errors.append(_l("Enter an email address or a phone number"))
-            valid = False
-        return valid
-
-    def validate_email(self, field):
-        problem = email_problem(field.data) if field.data else None
-        if problem:
-            raise ValidationError(problem)
-
-    def validate_phone(self, field):
-        problem = phone_problem(field.data) if field.data else None
-        if problem:
-            raise ValidationError(problem)
 
 
 class ConsentForm(FlaskForm):
@@ -105,3 +113,31 @@ class DescriptionForm(FlaskForm):
 class SupportForm(FlaskForm):
     support = choice_field(_l("Would you like support from the Victim Care and Advice Service?"), YES_NO,
                            _l("Select yes if you would like support"))
+
+
+# Answers that identify the reporter: sealed apart from the report, dropped if anonymous.
+CONTACT_FIELDS = ("name", "email", "phone", "safe_times", "leave_message", "acknowledge")
+
+
+def when_steps():
+    """"When did it happen?", then the date on its own page if they know it."""
+    from .flow import Step
+    return [
+        Step("when", WhenForm, _l("When did it happen?"), answers=("when_known",),
+             in_summary=lambda a: a.get("when_known") != "date"),
+        Step("when-date", WhenDateForm, _l("When did it happen?"),
+             answers=("when_day", "when_month", "when_year", "when_approximate"),
+             show_if=lambda a: a.get("when_known") == "date"),
+    ]
+
+
+def contact_and_consent_steps(contact_hint):
+    """Contact or anonymous, the details if given, then consent: the end of every report."""
+    from .flow import Step
+    return [
+        Step("contact", ContactForm, _l("Can we contact you about your report?"), answers=("contact",), hint=contact_hint),
+        Step("contact-details", ContactDetailsForm, _l("Your contact details"), answers=CONTACT_FIELDS,
+             show_if=lambda a: a.get("contact") == "details",
+             hint=_l("Give at least an email address or a phone number.")),
+        Step("consent", ConsentForm, _l("Sending your report"), answers=("consent",), template="report/consent.html"),
+    ]

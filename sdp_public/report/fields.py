@@ -37,14 +37,15 @@ def _presence(required):
     return required if isinstance(required, (Required, RequiredIf)) else Required(required)
 
 
-def text_validators(maximum, required=None):
-    """Free text: required (a message or a RequiredIf) or optional, a length limit, no control characters."""
+def text_validators(maximum, required=None, extra=()):
+    """Free text: required (a message or a RequiredIf) or optional, a length limit, no control
+    characters, then any extra checks (which run only when something was entered)."""
     return [_presence(required), Length(max=maximum, message=_l("Your answer must be %(max)d characters or fewer", max=maximum)),
-            no_control_characters]
+            no_control_characters, *extra]
 
 
-def text_field(label, maximum, required=None, **kwargs):
-    return StringField(label, validators=text_validators(maximum, required), filters=[strip_text], **kwargs)
+def text_field(label, maximum, required=None, extra=(), **kwargs):
+    return StringField(label, validators=text_validators(maximum, required, extra), filters=[strip_text], **kwargs)
 
 
 def long_text_field(label, maximum, required=None, **kwargs):

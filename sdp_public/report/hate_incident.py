@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from .common import (YES_NO_NOT_SURE, ConsentForm, ContactDetailsForm, ContactForm, DescriptionForm, SupportForm,
-                     WhenDateForm, WhenForm)
+from .common import (YES_NO_NOT_SURE, DescriptionForm, SupportForm,
+                     contact_and_consent_steps, when_steps)
 from .fields import CheckboxesField, Required, RequiredIf, choice_field, long_text_field
 from .flow import Flow, Step
 
@@ -86,11 +86,7 @@ FLOW = Flow(
              reveal={"what": {"other": ("what_other",)}}, hint=_l("Select all that apply.")),
         Step("why", WhyForm, _l("Why do you think it was because of hate?"), answers=("why", "why_other"),
              reveal={"why": {"other": ("why_other",)}}, hint=_l("Select all that apply. You only need to think it was.")),
-        Step("when", WhenForm, _l("When did it happen?"), answers=("when_known",),
-             in_summary=lambda a: a.get("when_known") != "date"),
-        Step("when-date", WhenDateForm, _l("When did it happen?"),
-             answers=("when_day", "when_month", "when_year", "when_approximate"),
-             show_if=lambda a: a.get("when_known") == "date"),
+        *when_steps(),
         Step("ongoing", OngoingForm, _l("Is it still happening?"), answers=("ongoing",)),
         Step("where", WhereForm, _l("Where did it happen?"), answers=("place", "area")),
         Step("outside", OutsideForm, _l("It happened outside County Durham"), interruption=True,
@@ -101,16 +97,7 @@ FLOW = Flow(
              hint=_l("Tell us anything you know about the person or people who did it, and anyone who saw it. You can leave these empty.")),
         Step("outcome", OutcomeForm, _l("What would you like to happen?"), answers=("outcome",)),
         Step("support", SupportForm, _l("Would you like support?"), answers=("support",)),
-        Step("contact", ContactForm, _l("Can we contact you about your report?"), answers=("contact",),
-             hint=_l("You do not have to give your name. If you do, the police or a support service can contact you.")),
-        Step("contact-details", ContactDetailsForm, _l("Your contact details"),
-             answers=("name", "email", "phone", "safe_times", "leave_message", "acknowledge"),
-             show_if=lambda a: a.get("contact") == "details",
-             hint=_l("Give at least an email address or a phone number.")),
-        Step("consent", ConsentForm, _l("Sending your report"), answers=("consent",), template="report/consent.html"),
+        *contact_and_consent_steps(
+            _l("You do not have to give your name. If you do, the police or a support service can contact you.")),
     ],
 )
-
-# Answers that identify the reporter: sealed separately from the report, and dropped when
-# the reporter chooses to stay anonymous.
-CONTACT_FIELDS = ("name", "email", "phone", "safe_times", "leave_message", "acknowledge")

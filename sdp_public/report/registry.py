@@ -1,9 +1,10 @@
 """Every form flow the site runs, by URL: (kind, slug) -> (Flow, contact fields)."""
 from . import hate_incident, requests, scam
+from .common import CONTACT_FIELDS
 
 FLOWS = {
-    ("report", hate_incident.FLOW.slug): (hate_incident.FLOW, hate_incident.CONTACT_FIELDS),
-    ("report", scam.FLOW.slug): (scam.FLOW, scam.CONTACT_FIELDS),
+    ("report", hate_incident.FLOW.slug): (hate_incident.FLOW, CONTACT_FIELDS),
+    ("report", scam.FLOW.slug): (scam.FLOW, CONTACT_FIELDS),
     ("request", requests.TRANSLATION.slug): (requests.TRANSLATION, requests.TRANSLATION_CONTACT),
     ("request", requests.AWARENESS.slug): (requests.AWARENESS, requests.AWARENESS_CONTACT),
 }

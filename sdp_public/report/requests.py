@@ -3,10 +3,10 @@ The same engine as reports; contact details are required here, as we must reply.
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import StopValidation
 
 from .. import languages
-from .common import email_problem, phone_problem
+from .common import ReachableMixin, valid_email, valid_phone
 from .fields import Required, choice_field, long_text_field, text_field
 from .flow import Flow, Step
 
@@ -65,19 +65,9 @@ class DeliveryForm(FlaskForm):
 
 class RequesterForm(FlaskForm):
     name = text_field(_l("Your name"), 200, _l("Enter your name"))
-    email = text_field(_l("Email address"), 254)
+    email = text_field(_l("Email address"), 254, extra=[valid_email])
     address = long_text_field(_l("Postal address"), 500)
-    phone = text_field(_l("Phone number (optional)"), 40)
-
-    def validate_email(self, field):
-        problem = email_problem(field.data) if field.data else None
-        if problem:
-            raise ValidationError(problem)
-
-    def validate_phone(self, field):
-        problem = phone_problem(field.data) if field.data else None
-        if problem:
-            raise ValidationError(problem)
+    phone = text_field(_l("Phone number (optional)"), 40, extra=[valid_phone])
 
 
 def requester_matches_delivery(form, answers):
@@ -132,20 +122,10 @@ class VenueAddressForm(FlaskForm):
     venue_address = long_text_field(_l("Where will the session be?"), 500, _l("Enter where the session will be"))
 
 
-class BookerForm(FlaskForm):
+class BookerForm(ReachableMixin, FlaskForm):
     name = text_field(_l("Your name"), 200, _l("Enter your name"))
-    email = text_field(_l("Email address"), 254)
-    phone = text_field(_l("Phone number"), 40)
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        if not self.email.data and not self.phone.data and not self.email.errors:
-            self.email.errors.append(_l("Enter an email address or a phone number"))
-            valid = False
-        return valid
-
-    validate_email = RequesterForm.validate_email
-    validate_phone = RequesterForm.validate_phone
+    email = text_field(_l("Email address"), 254, extra=[valid_email])
+    phone = text_field(_l("Phone number"), 40, extra=[valid_phone])
 
 
 TRANSLATION = Flow(

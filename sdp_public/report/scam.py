@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation, ValidationError
 
-from .common import (YES_NO, YES_NO_NOT_SURE, ConsentForm, ContactDetailsForm, ContactForm, DescriptionForm,
-                     SupportForm, WhenDateForm, WhenForm, email_problem, phone_problem)
+from .common import (YES_NO, YES_NO_NOT_SURE, DescriptionForm, SupportForm,
+                     contact_and_consent_steps, valid_email, valid_phone, when_steps)
 from .fields import CheckboxesField, Required, choice_field, long_text_field, text_field
 from .flow import Flow, Step
 
@@ -61,18 +61,8 @@ class MethodForm(FlaskForm):
 
 class ScammerDetailsForm(FlaskForm):
     scam_website = text_field(_l("Website address they used (optional)"), 500)
-    scam_email = text_field(_l("Email address they used (optional)"), 254)
-    scam_phone = text_field(_l("Phone number they used (optional)"), 40)
-
-    def validate_scam_email(self, field):
-        problem = email_problem(field.data) if field.data else None
-        if problem:
-            raise ValidationError(problem)
-
-    def validate_scam_phone(self, field):
-        problem = phone_problem(field.data) if field.data else None
-        if problem:
-            raise ValidationError(problem)
+    scam_email = text_field(_l("Email address they used (optional)"), 254, extra=[valid_email])
+    scam_phone = text_field(_l("Phone number they used (optional)"), 40, extra=[valid_phone])
 
     def validate_scam_website(self, field):
         if field.data and (" " in field.data or "." not in field.data):
@@ -118,11 +108,7 @@ FLOW = Flow(
         Step("loss", LossForm, _l("Did you lose money or information?"), answers=("loss",)),
         Step("money", MoneyForm, _l("The money you lost"), answers=("amount", "paid"),
              show_if=lambda a: a.get("loss") in ("money", "both")),
-        Step("when", WhenForm, _l("When did it happen?"), answers=("when_known",),
-             in_summary=lambda a: a.get("when_known") != "date"),
-        Step("when-date", WhenDateForm, _l("When did it happen?"),
-             answers=("when_day", "when_month", "when_year", "when_approximate"),
-             show_if=lambda a: a.get("when_known") == "date"),
+        *when_steps(),
         Step("description", DescriptionForm, _l("Tell us what happened"), answers=("description",),
              hint=_l("Include what they said or sent, and what you did. Do not include passwords or full card numbers.")),
         Step("vulnerable", VulnerableForm, _l("Is the person it happened to older or vulnerable?"), answers=("vulnerable",),
@@ -130,13 +116,7 @@ FLOW = Flow(
         Step("support", SupportForm, _l("Would you like support?"), answers=("support",)),
         Step("visit", VisitForm, _l("Would you like a visit or call from Friends Against Scams?"), answers=("fas_visit",),
              hint=_l("Trading Standards can visit or call to help protect you or the person you care for from more scams.")),
-        Step("contact", ContactForm, _l("Can we contact you about your report?"), answers=("contact",),
-             hint=_l("You do not have to give your name. If you want a visit, support or a reply, give your details.")),
-        Step("contact-details", ContactDetailsForm, _l("Your contact details"),
-             answers=("name", "email", "phone", "safe_times", "leave_message", "acknowledge"),
-             show_if=lambda a: a.get("contact") == "details",
-             hint=_l("Give at least an email address or a phone number.")),
-        Step("consent", ConsentForm, _l("Sending your report"), answers=("consent",), template="report/consent.html"),
+        *contact_and_consent_steps(
+            _l("You do not have to give your name. If you want a visit, support or a reply, give your details.")),
     ],
 )
-CONTACT_FIELDS = ("name", "email", "phone", "safe_times", "leave_message", "acknowledge")
