@@ -271,3 +271,15 @@ def test_a_scam_report_lands_in_trading_standards_inbox_and_nobody_elses(app, pe
     police = sign_in(app, *people["police"])
     assert reference not in police.get("/partners/").get_data(as_text=True)
     assert police.get(f"/partners/reports/{reference}").status_code == 404
+
+
+def test_an_idle_session_ends(app, people):
+    police = sign_in(app, *people["police"])
+    assert police.get("/partners/").status_code == 200
+    app.config["PARTNER_IDLE_SECONDS"] = 0
+    try:
+        response = police.get("/partners/")
+        assert response.status_code == 302 and "/partners/sign-in" in response.headers["Location"]
+    finally:
+        app.config.pop("PARTNER_IDLE_SECONDS")
+        SIGNED_IN.pop(people["police"][0], None)
