@@ -180,6 +180,45 @@ def retention_purge(months):
         click.echo(f"purged {len(reports)} reports closed before {cutoff.date()}")
 
 
+
+keys_cli = AppGroup("keys", help="Sealing keys.")
+
+
+@keys_cli.command("rotate")
+def keys_rotate():
+    """Re-seal every sealed value with the newest key (the first in SDP_SEALING_KEYS).
+
+    Add a new key in front of the old one, deploy, run this, then remove the old key."""
+    from sqlalchemy import select
+
+    from .models import OutboxMessage, Report, ReportEvent, StaffUser
+    from .services.staff import totp_context
+    from .services.submissions import sealing_context
+    app = current_app._get_current_object()
+    sealer = app.extensions["sdp_sealer"]
+    count = 0
+
+    def reseal(obj, attribute, context):
+        nonlocal count
+        token = getattr(obj, attribute)
+        if token and sealer.needs_reseal(token):
+            setattr(obj, attribute, sealer.seal(sealer.unseal(token, context), context))
+            count += 1
+
+    with app.extensions["sdp_sessionmaker"]() as db:
+        for report in db.scalars(select(Report)):
+            reseal(report, "sealed_answers", sealing_context(report.reference, report.form, "answers"))
+            reseal(report, "sealed_contact", sealing_context(report.reference, report.form, "contact"))
+            for event in db.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)):
+                reseal(event, "sealed_body", sealing_context(report.reference, report.form, "event"))
+            for message in db.scalars(select(OutboxMessage).where(OutboxMessage.report_id == report.id)):
+                reseal(message, "sealed_recipient", sealing_context(report.reference, report.form, "recipient"))
+        for user in db.scalars(select(StaffUser)):
+            reseal(user, "sealed_totp_secret", totp_context(user.email))
+        db.commit()
+    click.echo(f"re-sealed {count} values with key {sealer.current}")
+
+
 def init_app(app):
-    for group in (db_cli, drafts_cli, content_cli, outbox_cli, reports_cli, partners_cli, retention_cli):
+    for group in (db_cli, drafts_cli, content_cli, outbox_cli, reports_cli, partners_cli, retention_cli, keys_cli):
         app.cli.add_command(group)

@@ -4,6 +4,7 @@ Each journey runs the real form pages, stores the report on the real database, d
 the notifications to a real SMTP server on loopback, and checks nothing leaked.
 """
 import copy
+import re
 import json
 import subprocess
 import sys
@@ -324,3 +325,25 @@ def test_the_acknowledgement_email_is_in_the_reporters_language_and_carries_only
     assert reference in str(ack["Subject"])
     assert "We have received your report" not in str(ack["Subject"])  # translated
     assert "headscarf" not in ack.get_content() and "Amira" not in ack.get_content()
+
+
+def test_keys_rotate_reseals_everything_with_the_new_key(app, client, tmp_path):
+    from sdp_public.services.sealing import new_key_spec, parse_keys
+    reference, _ = send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])
+    old = app.config["SEALING_KEYS"]
+    new = new_key_spec()
+    env = {"SDP_DATABASE_URL": app.config["DATABASE_URL"], "SDP_SEALING_KEYS": f"{new},{old}",
+           "SDP_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    rotate = [sys.executable, "-m", "flask", "--app", "wsgi", "keys", "rotate"]
+    out = subprocess.run(rotate, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    try:
+        assert re.search(r"re-sealed [1-9]\d* values", out)
+        from sdp_public.services.sealing import Sealer
+        only_new = Sealer(parse_keys(new))  # the old key can now be retired
+        with app.extensions["sdp_sessionmaker"]() as db:
+            report = db.scalar(select(Report).where(Report.reference == reference))
+            answers = only_new.unseal(report.sealed_answers, submissions.sealing_context(reference, report.form, "answers"))
+            assert answers["description"] == HATE_ANSWERS["description"]["description"]
+            assert report.sealed_answers.startswith(f"v1.{new.split(':')[0]}.")
+    finally:  # rotate back, so the rest of the session's tests read the database with their key
+        subprocess.run(rotate, cwd=ROOT, env={**env, "SDP_SEALING_KEYS": f"{old},{new}"}, capture_output=True, check=True)
