@@ -114,15 +114,14 @@ def reports_show(reference):
         if report is None:
             raise click.ClickException("no report with that reference")
         logging.getLogger("sdp_public.audit").warning("reports show %s by operator", report.reference)
-        answers = sealer.unseal(report.sealed_answers, submissions.sealing_context(report.reference, report.form, "answers"))
-        contact = (sealer.unseal(report.sealed_contact, submissions.sealing_context(report.reference, report.form, "contact"))
-                   if report.sealed_contact else None)
+        answers = submissions.unseal_part(sealer, report, "answers", report.sealed_answers, {})
+        contact = submissions.unseal_part(sealer, report, "contact", report.sealed_contact)
         click.echo(json.dumps({
             "reference": report.reference, "form": report.form, "language": report.lang, "status": report.status,
             "received": report.created_at.isoformat(), "anonymous": report.anonymous,
             "routed_to": [{"partner": r.partner, "reason": r.reason} for r in report.routes],
             "answers": answers, "contact": contact,
-            "added_by_reporter": [sealer.unseal(e.sealed_body, submissions.sealing_context(report.reference, report.form, "event"))
+            "added_by_reporter": [submissions.unseal_part(sealer, report, "event", e.sealed_body)
                                   for e in report.events if e.kind == "reporter-information"],
         }, ensure_ascii=False, indent=2))
 

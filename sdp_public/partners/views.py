@@ -18,7 +18,7 @@ from ..report import registry
 from ..report.answers import describe
 from ..security import no_store
 from ..services import audit, staff
-from ..services.submissions import sealing_context
+from ..services.submissions import sealing_context, unseal_part
 from .access import SESSION_KEY, current_staff, english, report_for, signed_in
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
@@ -82,9 +82,11 @@ def is_overdue(report, now):
 
 
 def unseal_answers(report):
-    if not report.sealed_answers:
-        return {}
-    return _sealer().unseal(report.sealed_answers, sealing_context(report.reference, report.form, "answers"))
+    return unseal_part(_sealer(), report, "answers", report.sealed_answers, {})
+
+
+def refer_choices(user):
+    return [(p.slug, p.name) for p in _router().partners.values() if p.slug != user.partner]
 
 
 # -- signing in ------------------------------------------------------------------------
@@ -189,8 +191,7 @@ def report(reference):
     report = report_for(user, reference)
     flow, _contact_fields = registry.get(*_kind_and_slug(report.form))
     answers = unseal_answers(report)
-    contact = (_sealer().unseal(report.sealed_contact, sealing_context(report.reference, report.form, "contact"))
-               if report.sealed_contact else None)
+    contact = unseal_part(_sealer(), report, "contact", report.sealed_contact)
     rows = []
     if flow is not None:
         for step in flow.visible(answers):
@@ -198,16 +199,12 @@ def report(reference):
                 described = describe(step, answers)
                 if described:
                     rows.append((step.title, described))
-    timeline = []
-    for event in report.events:
-        body = None
-        if event.sealed_body:
-            body = _sealer().unseal(event.sealed_body, sealing_context(report.reference, report.form, "event")).get("text")
-        timeline.append((event, body))
+    timeline = [(event, unseal_part(_sealer(), report, "event", event.sealed_body, {}).get("text"))
+                for event in report.events]
     audit.record(_db(), user.email, user.partner, "viewed-report", report.reference)
     _db().commit()
     refer = ReferForm()
-    refer.partner.choices = [(p.slug, p.name) for p in _router().partners.values() if p.slug != user.partner]
+    refer.partner.choices = refer_choices(user)
     status_form = StatusForm(data={"status": report.status})
     return render_template("partners/report.html", user=user, report=report, rows=rows, contact=contact,
                            timeline=timeline, refer=refer, status_form=status_form, text_form=TextForm(),
@@ -280,8 +277,7 @@ def message_reporter(reference):
     if not form.validate():
         abort(400)
     _event(report, user, "message-to-reporter", form.text.data)
-    contact = (_sealer().unseal(report.sealed_contact, sealing_context(report.reference, report.form, "contact"))
-               if report.sealed_contact else {})
+    contact = unseal_part(_sealer(), report, "contact", report.sealed_contact, {})
     if contact.get("email"):
         now = datetime.now(timezone.utc)
         _db().add(OutboxMessage(report_id=report.id, kind="reporter-message", status="pending", attempts=0,
@@ -297,7 +293,7 @@ def refer(reference):
     user = current_staff()
     report = report_for(user, reference)
     form = ReferForm()
-    form.partner.choices = [(p.slug, p.name) for p in _router().partners.values() if p.slug != user.partner]
+    form.partner.choices = refer_choices(user)
     if not form.validate():
         abort(400)
     now = datetime.now(timezone.utc)

@@ -74,7 +74,7 @@ def track_status():
         return redirect(url_for("report.track_status", added="1"), code=303)
     added_count = sum(1 for e in report.events if e.kind == "reporter-information")
     sealer = current_app.extensions["sdp_sealer"]
-    messages = [(e.created_at, sealer.unseal(e.sealed_body, submissions.sealing_context(report.reference, report.form, "event"))["text"])
+    messages = [(e.created_at, submissions.unseal_part(sealer, report, "event", e.sealed_body)["text"])
                 for e in report.events if e.kind == "message-to-reporter" and e.sealed_body]
     return render_template("report/track_status.html", report=report, form=form, added=added, added_count=added_count,
                            messages=messages,

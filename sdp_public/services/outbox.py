@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from .. import languages
 from ..mail import MailError, build, send
 from ..models import OutboxMessage, Report
-from .submissions import sealing_context
+from .submissions import unseal_part
 
 logger = logging.getLogger("sdp_public.outbox")
 LOCK = timedelta(minutes=5)
@@ -69,7 +69,7 @@ def compose(message, report, config, router, sealer):
         subject = ("New information on " if message.kind == "partner-update" else "New report ") + report.reference
         return build(config["MAIL_FROM"], router.mailbox(message.partner), subject, body)
     if message.kind in ("reporter-acknowledgement", "reporter-message"):
-        recipient = sealer.unseal(message.sealed_recipient, sealing_context(report.reference, report.form, "recipient"))
+        recipient = unseal_part(sealer, report, "recipient", message.sealed_recipient)
         name = "acknowledgement" if message.kind == "reporter-acknowledgement" else "new_message"
         track = f"{config['SITE_URL']}/{report.lang}/track" if config.get("SITE_URL") else f"/{report.lang}/track"
         with force_locale(languages.get(report.lang).locale if languages.get(report.lang) else "en_GB"):

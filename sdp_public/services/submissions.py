@@ -20,6 +20,12 @@ def sealing_context(report_reference, form, part):
     return f"{form}:{report_reference}:{part}"
 
 
+def unseal_part(sealer, report, part, token, default=None):
+    """Open one of a report's sealed values ("answers", "contact", "event", "recipient");
+    `default` when it is empty (anonymous, or purged)."""
+    return sealer.unseal(token, sealing_context(report.reference, report.form, part)) if token else default
+
+
 def submit(db, flow, answers, lang, sealer, router, contact_fields, now=None):
     """Store the report; returns (reference, receipt code). Raises on any failure."""
     now = now or datetime.now(timezone.utc)
