@@ -25,7 +25,8 @@ def test_every_public_page_has_no_axe_violations(page, live_server, public_paths
         _check(page, path, problems)
     # the checker: a question page, its error state, then the result
     page.goto(f"{live_server}/{code}/business/cyber-essentials/check")
-    page.click("main a.govuk-button--start")
+    with page.expect_navigation():
+        page.click("main a.govuk-button--start")
     _check(page, page.url + " (question)", problems)
     page.click("main form button[type=submit]")
     _check(page, page.url + " (errors)", problems)

@@ -66,7 +66,8 @@ def test_the_readiness_checker_by_keyboard_alone(page, live_server):
 def test_the_readiness_checker_without_javascript(page_without_js, live_server):
     page = page_without_js
     page.goto(f"{live_server}/ar/business/cyber-essentials/check")
-    page.click("main a.govuk-button--start")
+    with page.expect_navigation():
+        page.click("main a.govuk-button--start")
     page.click("main form button[type=submit]")
     assert page.locator(".govuk-error-summary").is_visible()
     while "/result" not in page.url:
@@ -85,7 +86,8 @@ def start_a_draft(app, page, live_server):
     """Answer the checker's first page; returns the id of the draft this browser made."""
     existing = drafts_in(app)
     page.goto(f"{live_server}/en/business/cyber-essentials/check")
-    page.click("main a.govuk-button--start")
+    with page.expect_navigation():
+        page.click("main a.govuk-button--start")
     for name in page.eval_on_selector_all("main input[type=radio]", "els => [...new Set(els.map(e => e.name))]"):
         page.check(f"main input[name='{name}'][value='yes']")
     page.click("main form button[type=submit]")

@@ -26,7 +26,8 @@ def test_layout_follows_the_reading_direction(browser, live_server, code, direct
     assert (box["left"] > label["left"]) if rtl else (box["left"] < label["left"])
 
     page.goto(f"{live_server}/{code}/business/cyber-essentials/check")
-    page.click("main a.govuk-button--start")
+    with page.expect_navigation():  # wait for the question page, not just the click
+        page.click("main a.govuk-button--start")
     radio = geometry(page, ".govuk-radios__item:first-child .govuk-radios__input")
     radio_label = geometry(page, ".govuk-radios__item:first-child .govuk-radios__label")
     assert (radio["left"] > radio_label["left"]) if rtl else (radio["left"] < radio_label["left"])
