@@ -72,6 +72,46 @@ def content_check():
 
 
 
+@content_cli.command("translations")
+@click.option("--lang", "only", default=None, help="One language code (for example ar).")
+@click.option("--all-pages", is_flag=True, help="List pages that fall back to English too.")
+def content_translations(only, all_pages):
+    """Per language and page: translated, stale (English changed since) or falling back;
+    then any translated page whose structure differs from the English. Exit 1 on problems."""
+    from . import translation_status
+    store = current_app.extensions["sdp_content"]
+    entries = [e for e in translation_status.status(store) if only in (None, e.lang)]
+    problems = []
+    client = current_app.test_client()
+    for entry in entries:
+        if entry.state == "fallback" and not (entry.required or all_pages):
+            continue
+        line = f"{entry.lang:8} {entry.path:34} {entry.state:10} english {entry.english_updated}"
+        if entry.state != "fallback":
+            line += f"  translates {entry.translation_of}  by {entry.translated_by}"
+            line += "  reviewed" if entry.reviewed else "  not reviewed"
+            problems += translation_status.problems(store, entry.lang, entry.path)
+        elif entry.required:
+            problems.append(f"{entry.lang}/{entry.path}: required page missing")
+        click.echo(line)
+    # Render every page in the language through the real views, as a reader would.
+    from .public.pages import public_endpoints
+    with current_app.test_request_context():
+        from flask import url_for
+        urls = [url_for(endpoint, lang=code, **args) for code in ([only] if only else
+                [lang.code for lang in __import__("sdp_public.languages").languages.LANGUAGES[1:]])
+                for endpoint, args in public_endpoints()]
+    for url in urls:
+        response = client.get(url)
+        if response.status_code != 200:
+            problems.append(f"{url}: HTTP {response.status_code}")
+    for problem in problems:
+        click.echo(f"PROBLEM {problem}")
+    if problems:
+        raise SystemExit(1)
+    click.echo("translations ok")
+
+
 outbox_cli = AppGroup("outbox", help="Notification emails waiting to be sent.")
 reports_cli = AppGroup("reports", help="Reports (for authorised operators).")
 
