@@ -359,6 +359,21 @@ def routing():
     return render_template("partners/routing.html", user=current_staff(), router=_router(), counts=counts)
 
 
+@bp.get("/translations")
+@signed_in()
+def translations():
+    """Per language and page: translated, stale or falling back to English, so whoever
+    commissions translations sees what to do next. Nothing here is personal data."""
+    from .. import languages, translation_status
+    from ..public.views import content_store
+    entries = translation_status.status(content_store())
+    by_lang = {}
+    for entry in entries:
+        by_lang.setdefault(entry.lang, []).append(entry)
+    return render_template("partners/translations.html", user=current_staff(), by_lang=by_lang,
+                           languages=languages.LANGUAGES[1:])
+
+
 @bp.get("/statistics")
 @signed_in(roles=("admin",))
 def statistics():
