@@ -61,3 +61,77 @@ def test_the_only_cookie_is_the_essential_session_cookie(client, get):
     url = page.soup.select_one("main a.govuk-button--start")["href"]
     cookie = client.get(url).headers.get("Set-Cookie", "")
     assert cookie.startswith("sdp_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+FORMS = [("report/hate-incident", "HATE_ANSWERS"), ("report/scam-or-cyber-fraud", "SCAM_ANSWERS"),
+         ("request/translation-or-format", "TRANSLATION_ANSWERS"), ("request/awareness-session", "AWARENESS_ANSWERS")]
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("flow, answer_set", FORMS)
+def test_no_answer_reaches_a_log_a_url_or_an_email(app, smtp, caplog, flow, answer_set):
+    """Every free-text answer (anything with a space, an @ or a digit in it) is looked for
+    in every log record at every level, every URL the journey visited or was sent to,
+    and every email sent, partners' and the reporter's acknowledgement alike."""
+    import copy
+
+    import sdp_test_helpers
+    from sdp_test_helpers import send_report, walk_report
+    from test_hate_incident import deliver
+    answers = copy.deepcopy(getattr(sdp_test_helpers, answer_set))
+    secrets = sorted({value for fields in answers.values() for value in fields.values()
+                      if isinstance(value, str) and len(value) >= 5 and any(c in value for c in " @0123456789")})
+    assert len(secrets) >= 3
+    caplog.set_level(logging.DEBUG)
+    client = app.test_client()
+    visited = []
+    original_open = client.open
+
+    def recording_open(*args, **kwargs):
+        response = original_open(*args, **kwargs)
+        visited.append(str(args[0] if args else kwargs.get("path")))
+        visited.append(response.headers.get("Location", ""))
+        return response
+    client.open = recording_open
+    check, _ = walk_report(client, "en", answers, flow=flow)
+    reference, _ = send_report(client, "en", check, flow=flow)
+    deliver(app)
+    # everything our process logged; not the test's own SMTP server ("mail.log"), which
+    # stands in for the partner's mail system and sees the recipient as any would
+    logs = "\n".join(f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records if r.name != "mail.log")
+    assert reference in logs or "submitted" in logs  # the logs do record what happened
+    mails = [m for m in smtp.parsed() if reference in m.get_content()]
+    assert mails
+    for secret in secrets:
+        assert secret not in logs, secret
+        assert not any(secret in url for url in visited), secret
+        for mail in mails:
+            headers = {k: v for k, v in mail.items() if k.lower() != "to"}
+            assert secret not in mail.get_content() and secret not in str(headers), secret
+
+
+@pytest.mark.db
+def test_production_responses_carry_hsts_and_secure_cookies(app, migrated_database, tmp_path, monkeypatch):
+    from sdp_public import create_app
+    from test_config import KEYS, STRONG
+    monkeypatch.setenv("SDP_ENV", "production")
+    for name, value in (("SDP_SECRET_KEY", STRONG), ("SDP_SEALING_KEYS", KEYS), ("SDP_INSTANCE_PATH", str(tmp_path)),
+                        ("SDP_DATABASE_URL", migrated_database)):
+        monkeypatch.setenv(name, value)
+    for partner in app.extensions["sdp_router"].partners.values():
+        monkeypatch.setenv(partner.mailbox_env, f"{partner.slug}@partners.example")
+    application = create_app()
+    client = application.test_client()
+    response = client.get("/en/", base_url="https://safedurham.example")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert application.config["SESSION_COOKIE_SECURE"] is True
+    response = client.get("/en/report/hate-incident/who", base_url="https://safedurham.example")
+    cookie = response.headers.get("Set-Cookie", "")
+    for flag in ("Secure", "HttpOnly", "SameSite=Lax"):
+        assert flag in cookie, cookie
+    application.extensions["sdp_engine"].dispose()
+
+
+@pytest.mark.parametrize("url", ["/en/report/hate-incident/who", "/en/track", "/partners/sign-in"])
+def test_pages_that_hold_answers_are_never_cached(client, url):
+    assert client.get(url).headers.get("Cache-Control") == "no-store"

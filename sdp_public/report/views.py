@@ -124,6 +124,7 @@ def check_answers(kind, flow_slug):
             db.rollback()
             logger.exception("report: %s submission failed; nothing was stored", flow.slug)
             return render_template("report/submit_failed.html", flow=flow, exit_page=True), 503
+        logger.info("report: %s %s submitted in %s", flow.slug, reference, g.lang.code)
         drafts.discard(flow.slug)
         # The receipt code is shown once: it waits server-side, not in the cookie.
         drafts.save(f"{flow.slug}:done", {"reference": reference, "receipt": receipt})

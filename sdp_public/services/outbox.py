@@ -79,6 +79,12 @@ def compose(message, report, config, router, sealer):
     raise ValueError(f"unknown outbox message kind {message.kind!r}")
 
 
+def _describe(exc):
+    """What went wrong, without the error's text: an SMTP refusal can quote the address."""
+    code = getattr(exc, "smtp_code", None)
+    return f"{exc.__class__.__name__}{f' {code}' if code else ''}"[:200]
+
+
 def deliver(db, config, router, sealer, now=None):
     """Send what is due; returns (sent, failed)."""
     now = now or datetime.now(timezone.utc)
@@ -95,7 +101,7 @@ def deliver(db, config, router, sealer, now=None):
             failed += 1
             message.attempts += 1
             message.next_attempt_at = now + backoff(message.attempts)
-            message.last_error = str(exc)[:200]
+            message.last_error = _describe(exc)
             message.locked_until = None
             logger.warning("outbox: message %s not sent (attempt %s): %s", message.id, message.attempts,
                            exc.__class__.__name__)
@@ -106,6 +112,7 @@ def deliver(db, config, router, sealer, now=None):
             message.attempts += 1
             message.locked_until = None
             message.last_error = None
+            logger.info("outbox: message %s for report %s sent", message.id, report.reference)
         db.commit()
     return sent, failed
 
