@@ -77,6 +77,7 @@ def create_app(config=None):
     app.register_blueprint(partners_bp)
     app.register_blueprint(ops_bp)
 
-    if not app.logger.handlers or app.config["SDP_ENV"] == "production":
-        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # One stream for every logger (ours, the limiter's, SQLAlchemy's warnings), so an
+    # outage reported by a library is seen; basicConfig does nothing if one is set up.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     return app

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 logger = logging.getLogger("sdp_public.errors")
 
-_HANDLED = (400, 403, 404, 405, 413, 414, 429, 431, 500)
+_HANDLED = (400, 403, 404, 405, 413, 414, 429, 431, 500, 503)
 
 
 def _render(status):
@@ -42,6 +42,18 @@ def handle_unexpected(error):
     return _render(InternalServerError.code)
 
 
+def handle_database_down(error):
+    """The database is restarting or unreachable: a temporary state, said as one (503 with
+    Retry-After), not a crash. Answers already saved are kept; the page says try again."""
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url_rule,
+                   error.__class__.__name__)
+    body, status = _render(503)[:2]
+    return body, status, {"Retry-After": "30"}
+
+
 def init_app(app):
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)
