@@ -143,9 +143,10 @@ def test_the_support_directory_filters_by_need_without_javascript(get):
     cards = filtered.soup.select("main .sdp-card")
     assert 0 < len(cards) < len(all_cards)
     assert filtered.soup.find("input", attrs={"value": "scams-and-fraud"}).has_attr("checked")
-    fallback = get("/ur/support/")  # Urdu descriptions not written yet: English, marked as such
-    if fallback.soup.select_one("main .govuk-inset-text"):
-        assert fallback.soup.select("main .sdp-card p[lang=en]")
+    urdu = get("/ur/support/")  # descriptions from content/ur/support.md, names in English
+    assert not urdu.soup.select("main .sdp-card p[lang=en]")
+    assert "Victim Care and Advice Service" in urdu.text
+    assert any("\u0600" <= ch <= "\u06ff" for ch in urdu.soup.select_one("main .sdp-card p").get_text())
     junk = get("/en/support/?need=<script>&need=nonsense")
     assert len(junk.soup.select("main .sdp-card")) == len(all_cards)
     assert "<script>" not in junk.html
