@@ -11,3 +11,5 @@ npx --no-install sass --pkg-importer=node --no-source-map --style=compressed --q
 npx --no-install rtlcss "$out/app.css" "$out/app.rtl.css" >/dev/null
 cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js "$out/govuk-frontend.min.js"
 cp sdp_public/assets/app.js sdp_public/assets/exit-this-page.js "$out/"
+# Content-hashed names, gzip twins and manifest.json (read by sdp_public/assets.py).
+python3 scripts/fingerprint_assets.py "$out"

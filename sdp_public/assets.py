@@ -1,28 +1,50 @@
-"""Built static assets, referenced with a content hash so they can be cached for a year."""
-import hashlib
+"""Built static assets, served by WhiteNoise under content-hashed names.
+
+scripts/build_assets.sh compiles the front end from npm packages and gives each file a
+hashed name and a gzip twin (scripts/fingerprint_assets.py, which writes manifest.json).
+A hashed name never changes meaning, so it is cached for a year and marked immutable;
+WhiteNoise sends the gzip twin to browsers that accept it, with Vary: Accept-Encoding.
+Static files never reach Flask, so they are served without a request context, a
+session or a database connection.
+"""
+import json
+import re
 from pathlib import Path
 
-from flask import request, url_for
+from flask import url_for
+from whitenoise import WhiteNoise
+
+from .security import HSTS, STATIC_HEADERS
 
 A_YEAR = 31536000
 FIVE_MINUTES = 300
+_HASHED = re.compile(r"\.[0-9a-f]{12}\.[a-z]+$")
+
+
+def _manifest(build):
+    try:
+        return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # assets not built yet: plain names, short cache
 
 
 def init_app(app):
     build = Path(app.static_folder) / "build"
-    versions = {}
+    manifest = _manifest(build)
 
     def asset_url(name):
-        if name not in versions:
-            path = build / name
-            versions[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "missing"
-        return url_for("static", filename=f"build/{name}", v=versions[name])
+        return url_for("static", filename=f"build/{manifest.get(name, name)}")
 
     app.jinja_env.globals["asset_url"] = asset_url
 
-    def max_age(_filename):
-        # A hashed URL never changes meaning: cache it for a year. Files a module imports
-        # by plain name (govuk-frontend.min.js) may change on deploy: five minutes.
-        return A_YEAR if request.args.get("v") else FIVE_MINUTES
+    static_headers = dict(STATIC_HEADERS)
+    if app.config["SDP_ENV"] == "production":
+        static_headers["Strict-Transport-Security"] = HSTS
 
-    app.get_send_file_max_age = max_age
+    def add_headers(headers, _path, _url):
+        for key, value in static_headers.items():
+            headers[key] = value
+
+    app.wsgi_app = WhiteNoise(
+        app.wsgi_app, root=app.static_folder, prefix=app.static_url_path, max_age=FIVE_MINUTES,
+        immutable_file_test=lambda _path, url: bool(_HASHED.search(url)), add_headers_function=add_headers)

@@ -1,65 +1,56 @@
 """Response headers that keep a reader private and the pages un-framable.
 
-A fresh nonce per response lets our two small scripts run while the policy forbids any
-other inline script or style. Pages that hold answers are never cached.
+The one inline script (GOV.UK's "JavaScript is on" class, which must run before the page
+paints) is allowed by its SHA-256 hash, so the policy is the same on every response: no
+other inline script or style can run, and a page's bytes do not change from one response
+to the next (which lets the page cache and ETags work). Pages that hold answers are
+never cached.
 """
-import secrets
-from contextlib import contextmanager
+import base64
+import hashlib
 
 from flask import g, request
-
-# Stands in for the nonce in HTML rendered once and cached; replaced on every response.
-NONCE_SLOT = "__sdp_csp_nonce_" + secrets.token_hex(8) + "__"
+from markupsafe import Markup
 
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
     "payment", "usb", "interest-cohort", "browsing-topics"))
 
+JS_ENABLED = ("document.body.className += ' js-enabled' + ('noModule' in HTMLScriptElement.prototype"
+              " ? ' govuk-frontend-supported' : '');")
+JS_ENABLED_HASH = "sha256-" + base64.b64encode(hashlib.sha256(JS_ENABLED.encode()).digest()).decode()
 
-def csp_nonce():
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
-
-
-@contextmanager
-def nonce_placeholder():
-    """Render with NONCE_SLOT as the nonce, then let the response get a real one."""
-    real = g.pop("csp_nonce", None)
-    g.csp_nonce = NONCE_SLOT
-    try:
-        yield
-    finally:
-        g.pop("csp_nonce", None)
-        if real is not None:
-            g.csp_nonce = real
-
-
-def _policy(nonce):
-    return "; ".join((
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ))
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    f"script-src 'self' '{JS_ENABLED_HASH}'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+COMMON_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# Static files (served by WhiteNoise, outside Flask) get the same protections.
+STATIC_HEADERS = {**COMMON_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+                  "Cross-Origin-Resource-Policy": "same-origin"}
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def set_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", _policy(csp_nonce()))
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Permissions-Policy"] = PERMISSIONS_POLICY
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.update(COMMON_HEADERS)
     if request.is_secure or g.get("production"):
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        headers["Strict-Transport-Security"] = HSTS
     if g.get("no_store"):
         headers["Cache-Control"] = "no-store"
     return response
@@ -78,4 +69,4 @@ def init_app(app):
         g.production = production
 
     app.after_request(set_headers)
-    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["js_enabled_script"] = Markup(JS_ENABLED)

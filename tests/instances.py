@@ -85,11 +85,12 @@ class Instance:
         return self.log_path.read_text(errors="replace")
 
 
-def environment(database_url, instance_path, **extra):
-    """What every process of one deployment shares: database, keys, Redis, mail."""
+def environment(app, database_url, instance_path, **extra):
+    """What every process of one deployment shares: database, keys, Redis, mail. The
+    sealing keys are the test session's, so every test can read what these processes wrote."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SDP_")}
     env.update({"SDP_DATABASE_URL": database_url, "SDP_INSTANCE_PATH": str(instance_path),
-                "SDP_SECRET_KEY": "s" * 64, "SDP_SEALING_KEYS": "t1:" + "B" * 43,
+                "SDP_SECRET_KEY": "s" * 64, "SDP_SEALING_KEYS": app.config["SEALING_KEYS"],
                 "SDP_REPORT_MINIMUM_SECONDS": "0", "SDP_SUBMIT_RATE_LIMIT": "1000 per minute",
                 "PYTHONPATH": str(ROOT)})
     env.update(extra)

@@ -89,11 +89,11 @@ def restart_postgresql():
                    check=True, capture_output=True, timeout=60)
 
 
-def test_no_report_is_lost_and_no_notification_is_sent_twice_through_faults(migrated_database, tmp_path):
+def test_no_report_is_lost_and_no_notification_is_sent_twice_through_faults(app, migrated_database, tmp_path):
     mail, redis = Mail(), Redis()
     mail.start()
     redis.start()
-    env = environment(migrated_database, tmp_path, SDP_REDIS_URL=redis.url, SDP_SMTP_URL=f"smtp://127.0.0.1:{mail.port}")
+    env = environment(app, migrated_database, tmp_path, SDP_REDIS_URL=redis.url, SDP_SMTP_URL=f"smtp://127.0.0.1:{mail.port}")
     servers = [Instance(env, tmp_path, "a"), Instance(env, tmp_path, "b")]
     for server in servers:
         server.start()

@@ -33,12 +33,33 @@ def test_privacy_headers_on_every_response(client):
         assert "camera=()" in headers["Permissions-Policy"]
 
 
-def test_inline_script_carries_the_responses_nonce(get):
-    page = get("/en/")
-    nonce = page.response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
-    for script in page.soup.find_all("script"):
-        if not script.get("src"):
-            assert script["nonce"] == nonce
+@pytest.mark.parametrize("url", ["/en/", "/ar/report/hate-incident/who", "/partners/sign-in"])
+def test_the_only_inline_script_is_the_one_the_policy_allows_by_hash(get, url):
+    import base64
+    import hashlib
+    page = get(url)
+    policy = page.response.headers["Content-Security-Policy"]
+    inline = [s for s in page.soup.find_all("script") if not s.get("src")]
+    assert len(inline) == 1
+    digest = base64.b64encode(hashlib.sha256(inline[0].string.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in policy
+    assert "unsafe-inline" not in policy and "nonce-" not in policy
+    assert not page.soup.find("style") and not page.soup.select("[style]")
+
+
+def test_static_files_carry_the_same_protections_and_a_years_cache(client, app):
+    import json
+    from pathlib import Path
+    manifest = json.loads((Path(app.static_folder) / "build" / "manifest.json").read_text())
+    hashed = client.get(f"/static/build/{manifest['app.css']}", headers={"Accept-Encoding": "gzip"})
+    assert hashed.status_code == 200
+    assert hashed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in hashed.headers["Vary"]
+    assert "max-age=31536000" in hashed.headers["Cache-Control"] and "immutable" in hashed.headers["Cache-Control"]
+    plain = client.get("/static/build/app.css")
+    assert "max-age=300" in plain.headers["Cache-Control"] and "Content-Encoding" not in plain.headers
+    for response in (hashed, plain):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
 def test_request_logs_carry_no_search_terms_or_addresses(client, caplog):

@@ -26,11 +26,11 @@ def mail():
 
 
 @pytest.fixture(scope="module")
-def deployment(migrated_database, tmp_path_factory, mail):
+def deployment(app, migrated_database, tmp_path_factory, mail):
     redis = Redis()
     redis.start()
     folder = tmp_path_factory.mktemp("scale-out")
-    env = environment(migrated_database, folder, SDP_REDIS_URL=redis.url, SDP_TRACK_RATE_LIMIT="4 per minute",
+    env = environment(app, migrated_database, folder, SDP_REDIS_URL=redis.url, SDP_TRACK_RATE_LIMIT="4 per minute",
                       SDP_SMTP_URL=f"smtp://127.0.0.1:{mail.port}")
     servers = [Instance(env, folder, "a"), Instance(env, folder, "b")]
     for server in servers:
