@@ -40,6 +40,40 @@ def db_current():
     command.current(alembic_config(current_app.config["DATABASE_URL"]))
 
 
+@db_cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+def db_backup(target):
+    """Write a consistent backup of the database to TARGET (SQLite copy or pg_dump file)."""
+    from . import backup
+    backup.create(current_app.config["DATABASE_URL"], target)
+    click.echo(f"backup written to {target}")
+
+
+@db_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the live database without asking.")
+def db_restore(source, yes):
+    """Replace the database's contents with the backup SOURCE."""
+    from . import backup
+    if not yes:
+        click.confirm(f"Replace everything in the database with {source}?", abort=True)
+    backup.restore(current_app.config["DATABASE_URL"], source)
+    click.echo(f"restored from {source}")
+
+
+@db_cli.command("verify-backup")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+def db_verify_backup(source):
+    """Restore SOURCE into a scratch database and open every report with the current keys."""
+    from . import backup
+    try:
+        found = backup.verify(current_app.config["DATABASE_URL"], source, current_app.extensions["sdp_sealer"])
+    except Exception as exc:  # noqa: BLE001 - any failure means the backup cannot be trusted
+        click.echo(f"BACKUP NOT USABLE: {exc.__class__.__name__}: {str(exc)[:300]}")
+        raise SystemExit(1) from None
+    click.echo("backup ok: " + ", ".join(f"{key} {value}" for key, value in found.items()))
+
+
 @drafts_cli.command("purge")
 def drafts_purge():
     """Delete expired form drafts (run hourly from cron or a systemd timer)."""

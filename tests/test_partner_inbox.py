@@ -283,3 +283,24 @@ def test_an_idle_session_ends(app, people):
     finally:
         app.config.pop("PARTNER_IDLE_SECONDS")
         SIGNED_IN.pop(people["police"][0], None)
+
+
+def test_the_overdue_count_in_the_database_agrees_with_the_rule_for_every_day(app):
+    """The inbox counts overdue reports in SQL with a cutoff; it must match the working-day
+    rule for reports made at any time of any day, over weekends too."""
+    from datetime import datetime, timedelta, timezone
+
+    from sdp_public.partners.views import is_overdue, overdue_before
+
+    class Made:
+        status = "new"
+
+        def __init__(self, at):
+            self.created_at = at
+    with app.app_context():
+        for now_offset in range(0, 14):
+            now = datetime(2026, 11, 16, 10, 30, tzinfo=timezone.utc) + timedelta(days=now_offset, hours=now_offset)
+            cutoff = overdue_before(now, 2)
+            for hours_back in range(0, 24 * 12, 5):
+                made = now - timedelta(hours=hours_back)
+                assert is_overdue(Made(made), now) == (made < cutoff), (now, made, cutoff)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -79,6 +79,16 @@ def _aware(moment):
 def is_overdue(report, now):
     return report.status == "new" and working_days_between(_aware(report.created_at), now) >= \
         current_app.config.get("PARTNER_ACK_WORKING_DAYS", 2)
+
+
+def overdue_before(now, working_days):
+    """The moment before which an unacknowledged report is overdue: the start of the day
+    after the latest day that is `working_days` working days before today. Lets the
+    database count overdue reports instead of loading every one."""
+    day = now.date()
+    while working_days_between(datetime.combine(day, datetime.min.time()), now) < working_days:
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), timezone.utc)
 
 
 def unseal_answers(report):
@@ -170,8 +180,11 @@ def inbox():
     area = request.args.get("area", "")
     if area:  # area is a sealed answer: filtered here, in memory, for this partner's reports only
         rows = [(r, route) for r, route in rows if unseal_answers(r).get("area") == area]
-    everything = _db().execute(select(Report).join(ReportRoute).where(ReportRoute.partner == user.partner)).scalars().all()
-    counts = {"new": sum(r.status == "new" for r in everything), "overdue": sum(is_overdue(r, now) for r in everything)}
+    mine_and_new = (select(func.count()).select_from(Report).join(ReportRoute)
+                    .where(ReportRoute.partner == user.partner, Report.status == "new"))
+    cutoff = overdue_before(now, current_app.config.get("PARTNER_ACK_WORKING_DAYS", 2))
+    counts = {"new": _db().scalar(mine_and_new),
+              "overdue": _db().scalar(mine_and_new.where(Report.created_at < cutoff))}
     return render_template("partners/inbox.html", user=user, rows=rows, counts=counts, statuses=STATUSES,
                            flows=[flow for flow, _ in registry.FLOWS.values()], now=now, is_overdue=is_overdue,
                            args=request.args)
