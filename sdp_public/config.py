@@ -53,6 +53,11 @@ def load_config(env=None, **overrides):
         "SDP_ENV": "production" if production else "embedded",
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": env.get("SDP_DATABASE_URL") or f"sqlite:///{instance / 'sdp_public.db'}",
+        # Per process: gunicorn workers x (pool + overflow) must stay under PostgreSQL's
+        # max_connections (100 by default) across every app server; see docs/architecture.md.
+        "DB_POOL_SIZE": int(env.get("SDP_DB_POOL_SIZE", 5)),
+        "DB_MAX_OVERFLOW": int(env.get("SDP_DB_MAX_OVERFLOW", 5)),
+        "DB_POOL_TIMEOUT": int(env.get("SDP_DB_POOL_TIMEOUT", 10)),
         "RATELIMIT_STORAGE_URI": env.get("SDP_REDIS_URL") or "memory://",
         "SMTP_URL": env.get("SDP_SMTP_URL") or f"file://{instance / 'mail'}",
         "MAIL_FROM": env.get("SDP_MAIL_FROM", "sdp_public@localhost"),

@@ -12,7 +12,7 @@ class Base(DeclarativeBase):
     pass
 
 
-def make_engine(url):
+def make_engine(url, pool_size=5, max_overflow=5, pool_timeout=10):
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15})
 
@@ -28,11 +28,15 @@ def make_engine(url):
 
         return engine
     # pool_pre_ping: a PostgreSQL restart costs one reconnect, not a 500.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800)
+    # pool_timeout: a request waits at most this long for a connection, then gets our 503
+    # page rather than hanging while the load balancer's own timeout runs out.
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                         pool_timeout=pool_timeout, pool_recycle=1800)
 
 
 def init_app(app):
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", 5),
+                         app.config.get("DB_MAX_OVERFLOW", 5), app.config.get("DB_POOL_TIMEOUT", 10))
     app.extensions["sdp_engine"] = engine
     app.extensions["sdp_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

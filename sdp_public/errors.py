@@ -52,8 +52,8 @@ def handle_database_down(error):
 
 
 def init_app(app):
-    from sqlalchemy.exc import InterfaceError, OperationalError
-    app.register_error_handler(OperationalError, handle_database_down)
-    app.register_error_handler(InterfaceError, handle_database_down)
+    from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+    for database_down in (OperationalError, InterfaceError, PoolTimeout):  # restarting, gone, or every connection busy
+        app.register_error_handler(database_down, handle_database_down)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -54,7 +54,8 @@ class Redis:
 
 
 class Instance:
-    """One app server: `gunicorn -w 2 wsgi:app` on its own port, logging to a file."""
+    """One app server with the production gunicorn settings (deploy/gunicorn.conf.py, two
+    workers) on its own port, logging to a file."""
 
     def __init__(self, env, log_dir, name):
         self.env, self.port, self.name = env, free_port(), name
@@ -64,8 +65,9 @@ class Instance:
     def start(self):
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            [PYTHON, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--graceful-timeout", "2", "wsgi:app"],
+            cwd=ROOT, env={**self.env, "SDP_BIND": f"127.0.0.1:{self.port}", "SDP_WORKERS": "2"},
+            stdout=log, stderr=subprocess.STDOUT)
         wait_for(lambda: requests.get(f"{self.url}/healthz", timeout=1).status_code == 200, what=self.name)
 
     def stop(self):

@@ -1,0 +1,30 @@
+"""gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Sync workers: every request is short (a cached page, a form step, one transaction), and
+sync workers keep one database connection each, which is easy to budget for. Behind the
+load balancer, which buffers slow clients, so a slow phone does not hold a worker.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("SDP_BIND", "127.0.0.1:8000")
+# 2 x cores + 1 is gunicorn's rule of thumb for sync workers; override with SDP_WORKERS.
+workers = int(os.environ.get("SDP_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = 30            # a request that takes longer is stuck: restart the worker
+graceful_timeout = 20   # finish in-flight requests on deploy (SIGTERM)
+keepalive = 5           # behind a load balancer that reuses connections
+max_requests = 5000     # recycle workers now and then; jitter so they do not all restart at once
+max_requests_jitter = 500
+preload_app = True      # import and render-cache set-up once, then fork: faster, less memory
+accesslog = None        # the app writes its own request log without addresses or queries
+errorlog = "-"
+loglevel = "info"
+forwarded_allow_ips = os.environ.get("SDP_TRUSTED_PROXY", "127.0.0.1")
+
+
+def post_fork(_server, _worker):
+    # With preload_app the engine was built before the fork: each worker must open its own
+    # connections, never share the parent's sockets (SQLAlchemy's advice for forking).
+    from wsgi import app
+    app.extensions["sdp_engine"].dispose(close=False)
