@@ -6,7 +6,7 @@ LOCALES := ar zh_Hant ur pl pa bn hi es de fr tr ms
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-test assets catalogs run test test-sqlite test-postgresql extract update-catalogs bench screenshots clean
+.PHONY: install install-test assets catalogs run test audit test-sqlite test-postgresql extract update-catalogs bench screenshots clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,11 @@ run: install
 	$(VENV)/bin/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: install $(VENV)/.installed-test
-	$(MAKE) test-sqlite test-postgresql
+	$(MAKE) audit test-sqlite test-postgresql
+
+# Known vulnerabilities in the pinned packages fail the build (scripts/audit_dependencies.sh).
+audit: $(VENV)/.installed-test
+	bash scripts/audit_dependencies.sh
 
 test-sqlite:
 	SDP_TEST_DATABASE=sqlite $(PY) -m pytest
@@ -57,7 +61,7 @@ screenshots: install $(VENV)/.installed-test
 	$(PY) scripts/screenshots.py
 
 bench: install
-	$(PY) bench/content_page.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) node_modules sdp_public/static/build

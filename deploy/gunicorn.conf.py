@@ -26,5 +26,7 @@ forwarded_allow_ips = os.environ.get("SDP_TRUSTED_PROXY", "127.0.0.1")
 def post_fork(_server, _worker):
     # With preload_app the engine was built before the fork: each worker must open its own
     # connections, never share the parent's sockets (SQLAlchemy's advice for forking).
-    from wsgi import app
-    app.extensions["sdp_engine"].dispose(close=False)
+    import sys
+    site = sys.modules.get("wsgi")  # absent when this file serves another app (the benchmark's floor)
+    if site is not None:
+        site.app.extensions["sdp_engine"].dispose(close=False)

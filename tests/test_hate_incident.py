@@ -347,3 +347,19 @@ def test_keys_rotate_reseals_everything_with_the_new_key(app, client, tmp_path):
             assert report.sealed_answers.startswith(f"v1.{new.split(':')[0]}.")
     finally:  # rotate back, so the rest of the session's tests read the database with their key
         subprocess.run(rotate, cwd=ROOT, env={**env, "SDP_SEALING_KEYS": f"{old},{new}"}, capture_output=True, check=True)
+
+
+def test_a_question_page_rendered_once_still_carries_each_readers_own_token(app):
+    """Blank question pages are rendered once and reused: each reader still gets their own
+    CSRF token, and an answer already given is shown, not the blank copy."""
+    pages = []
+    for _ in range(2):
+        reader = app.test_client()
+        soup = BeautifulSoup(reader.get("/en/report/hate-incident/who").data, "html.parser")
+        pages.append((reader, csrf_of(soup)))
+    (first, first_token), (second, second_token) = pages
+    assert first_token != second_token
+    assert first.post("/en/report/hate-incident/who", data={"csrf_token": second_token, "who": "victim"}).status_code == 200
+    assert first.post("/en/report/hate-incident/who", data={"csrf_token": first_token, "who": "victim"}).status_code == 302
+    again = BeautifulSoup(first.get("/en/report/hate-incident/who?change=1").data, "html.parser")
+    assert again.find("input", attrs={"value": "victim"}).has_attr("checked")

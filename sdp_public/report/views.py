@@ -5,6 +5,7 @@ import time
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import drafts, i18n
@@ -22,6 +23,8 @@ bp.url_defaults(i18n.add_lang)
 logger = logging.getLogger("sdp_public.report")
 
 KINDS = "<any(report, request):kind>"
+_BLANK_QUESTIONS = {}  # (lang, flow, step, back link) -> page HTML with the token slot
+_TOKEN_SLOT = "__sdp_csrf_token_slot__"
 
 
 class SubmitForm(FlaskForm):
@@ -94,8 +97,20 @@ def step(kind, flow_slug, step_slug):
     previous = flow.previous(current.slug, answers)
     back = (url_for("report.check_answers", kind=kind, flow_slug=flow.slug) if change
             else _step_url(flow, previous) if previous else url_for("report.start", kind=kind, flow_slug=flow.slug))
+    # A question not yet answered, with no errors and no page-specific context, looks the
+    # same to everyone but for the CSRF token: render it once, then fill the token in.
+    # (GOV.UK's nested form macros are most of a question page's cost.)
+    blank = (request.method == "GET" and current.context is None
+             and not any(name in answers for name in current.answers))
+    key = (g.lang.code, flow.slug, current.slug, back)
+    token = generate_csrf()
+    if blank and key in _BLANK_QUESTIONS:
+        return _BLANK_QUESTIONS[key].replace(_TOKEN_SLOT, token)
     extra = current.context(answers) if current.context else {}
-    return render_template(current.template, flow=flow, step=current, form=form, back=back, exit_page=True, **extra)
+    html = render_template(current.template, flow=flow, step=current, form=form, back=back, exit_page=True, **extra)
+    if blank and len(_BLANK_QUESTIONS) < 10_000 and html.count(token) == 1:
+        _BLANK_QUESTIONS[key] = html.replace(token, _TOKEN_SLOT)
+    return html
 
 
 @bp.route(f"/<lang>/{KINDS}/<flow_slug>/check-answers", methods=["GET", "POST"])
