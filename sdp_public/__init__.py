@@ -10,7 +10,7 @@ from . import cli, db, errors, i18n, request_log, security
 from .config import load_config
 from .contacts import load_contacts, load_services
 from .content import ContentStore
-from .extensions import csrf, limiter
+from .extensions import csrf, limit_only_decorated_views, limiter
 
 
 def create_app(config=None):
@@ -34,6 +34,7 @@ def create_app(config=None):
     i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    limit_only_decorated_views(app)
     security.init_app(app)
     request_log.init_app(app)
     errors.init_app(app)

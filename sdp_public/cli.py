@@ -246,6 +246,10 @@ def retention_purge(months):
                 event.sealed_body = None
             for message in db.scalars(select(OutboxMessage).where(OutboxMessage.report_id == report.id)):
                 message.sealed_recipient = None
+                if message.status == "pending" and message.kind.startswith("reporter-"):
+                    # the address is gone: the message can never be sent, so stop trying
+                    message.status = "cancelled"
+                    message.last_error = "address deleted by the retention purge"
         db.commit()
         import logging
         logging.getLogger("sdp_public.retention").warning(

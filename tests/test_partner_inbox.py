@@ -208,6 +208,10 @@ def test_purge_removes_answers_and_keeps_what_the_statistics_need(app, people, t
         report = db.scalar(select(Report).where(Report.reference == reference))
         assert report.sealed_answers == "" and report.sealed_contact is None
         assert report.form == "hate-incident" and report.created_at and [r.partner for r in report.routes]
+        from sdp_public.models import OutboxMessage
+        to_reporter = db.scalars(select(OutboxMessage).where(OutboxMessage.report_id == report.id,
+                                                            OutboxMessage.kind.startswith("reporter-"))).all()
+        assert to_reporter and all(m.sealed_recipient is None and m.status != "pending" for m in to_reporter)
     police = sign_in(app, *people["police"])
     assert "deleted under the retention policy" in police.get(f"/partners/reports/{reference}").get_data(as_text=True)
     # the anonymised statistics are untouched by the purge
