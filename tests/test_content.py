@@ -168,3 +168,14 @@ def test_a_very_long_or_odd_search_is_shortened_not_refused(get):
     assert page.soup.find("input", id="q")["value"].__len__() <= 200
     get("/en/search?q=%00%ff%fe%25")
     get("/en/search?q=&q=x")
+
+
+def test_a_returning_reader_gets_a_304_for_a_page_that_has_not_changed(client):
+    first = client.get("/en/plan/")
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
+    again = client.get("/en/plan/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert "Content-Security-Policy" in again.headers  # the same policy as the page it revalidates
+    assert client.get("/ar/plan/").headers["ETag"] != etag  # each language is its own page
+    assert client.get("/en/plan/", headers={"If-None-Match": '"something-else"'}).status_code == 200

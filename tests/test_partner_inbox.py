@@ -308,3 +308,17 @@ def test_the_overdue_count_in_the_database_agrees_with_the_rule_for_every_day(ap
             for hours_back in range(0, 24 * 12, 5):
                 made = now - timedelta(hours=hours_back)
                 assert is_overdue(Made(made), now) == (made < cutoff), (now, made, cutoff)
+
+
+def test_partners_see_which_pages_are_translated_stale_or_in_english(app, people):
+    police = sign_in(app, *people["police"])
+    response, soup = page_of(police, "/partners/translations")
+    assert response.status_code == 200
+    summary = soup.select("table")[0]
+    rows = summary.select("tbody tr")
+    assert len(rows) == 12  # every language but English
+    for row in rows:
+        translated, stale, english, _reviewed = (int(td.get_text()) for td in row.select("td"))
+        assert translated >= 16 and stale == 0 and english == 6  # the six priority pages
+    assert "Not reviewed" in soup.get_text()
+    assert app.test_client().get("/partners/translations").status_code == 302  # signed-in staff only
