@@ -101,23 +101,17 @@ def _send(port, ready, out):
     out.put(latencies)
 
 
-def _hello(port, duration, out):
+def _timed(port, duration, kind, out):
+    """Hello world requests, or whole journeys, one after another for `duration` seconds."""
     client, latencies = Client(port), []
     deadline = time.perf_counter() + duration
     while time.perf_counter() < deadline:
         started = time.perf_counter()
-        client.request("GET", "/")
-        latencies.append(time.perf_counter() - started)
-    out.put(latencies)
-
-
-def _journeys(port, duration, out):
-    client, latencies = Client(port), []
-    deadline = time.perf_counter() + duration
-    while time.perf_counter() < deadline:
-        started = time.perf_counter()
-        client.cookie = None
-        journey(client, "hate incident")
+        if kind == "hello":
+            client.request("GET", "/")
+        else:
+            client.cookie = None
+            journey(client, "hate incident")
         latencies.append(time.perf_counter() - started)
     out.put((latencies, client.requests))
 
@@ -140,8 +134,8 @@ def summary(latencies, seconds, requests=None):
 
 
 def python_hello(port, duration, clients):
-    results = in_parallel(_hello, [(port, duration)] * clients)
-    return summary([x for r in results for x in r], duration)
+    results = in_parallel(_timed, [(port, duration, "hello")] * clients)
+    return summary([x for r in results for x in r[0]], duration)
 
 
 def submissions(port, clients, per_client):
@@ -152,7 +146,7 @@ def submissions(port, clients, per_client):
 
 
 def journeys(port, duration, clients):
-    results = in_parallel(_journeys, [(port, duration)] * clients)
+    results = in_parallel(_timed, [(port, duration, "journey")] * clients)
     return summary([x for r in results for x in r[0]], duration, sum(r[1] for r in results))
 
 
