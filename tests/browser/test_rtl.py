@@ -39,3 +39,10 @@ def test_layout_follows_the_reading_direction(browser, live_server, code, direct
     main_column = geometry(page, "main h1")
     assert (main_column["right"] > 512) if rtl else (main_column["left"] < 512)
     context.close()
+
+
+@pytest.mark.parametrize("code, mirrored", [("ar", True), ("ur", True), ("en", False)])
+def test_the_start_buttons_arrow_points_the_way_the_reader_reads(page, live_server, code, mirrored):
+    page.goto(f"{live_server}/{code}/report/hate-incident/")
+    transform = page.eval_on_selector(".govuk-button__start-icon", "e => getComputedStyle(e).transform")
+    assert (transform.startswith("matrix(-1")) is mirrored, transform
