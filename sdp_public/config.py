@@ -7,6 +7,7 @@ refuses to start with a missing secret, an in-memory database or DEBUG on.
 """
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,25 +23,36 @@ def _instance_dir(env):
     return path
 
 
+def _made_once(path, make):
+    """A value made once and kept in a file: the first process to start writes it, every
+    other process (gunicorn workers, a CLI run at the same moment) reads that one.
+
+    Written whole to a temporary file, then hard-linked into place: the link either
+    succeeds or finds the other process's complete file, so nobody reads half a key."""
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(make())
+            os.chmod(temporary, 0o600)
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()
+
+
 def _embedded_secret(instance):
     """A secret key made once and kept in instance/, so sessions survive restarts."""
-    key_file = instance / "secret_key"
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return key_file.read_text().strip()
+    return _made_once(instance / "secret_key", lambda: secrets.token_hex(32))
 
 
 def _embedded_sealing_keys(instance):
     """Sealing keys made once into instance/ for the embedded default (production sets them)."""
     from .services.sealing import new_key_spec
-    key_file = instance / "sealing_keys"
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(new_key_spec())
-    return key_file.read_text().strip()
+    return _made_once(instance / "sealing_keys", new_key_spec)
 
 
 def load_config(env=None, **overrides):

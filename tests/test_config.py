@@ -47,3 +47,18 @@ def test_production_with_safe_settings_starts_with_secure_cookies(tmp_path):
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert not (tmp_path / "secret_key").exists()  # production never invents a secret
     assert not (tmp_path / "sealing_keys").exists()
+
+
+def test_processes_starting_together_share_one_embedded_secret(tmp_path):
+    """Two workers (or a worker and a CLI command) started at the same moment must not
+    race each other into two secrets, or into a crash."""
+    import subprocess
+    import sys
+    code = ("from sdp_public.config import load_config; import sys; "
+            f"c = load_config({{'SDP_INSTANCE_PATH': {str(tmp_path)!r}}}); print(c['SECRET_KEY'], c['SEALING_KEYS'])")
+    runs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(8)]
+    results = [run.communicate(timeout=60) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _out, err in results]
+    assert len({out for out, _err in results}) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sealing_keys", "secret_key"]
