@@ -233,6 +233,26 @@ def test_attack_payloads_are_stored_exactly_and_shown_escaped_everywhere(app, po
         assert "<script>alert" not in html
     soup = BeautifulSoup(partner_page.data, "html.parser")
     assert f"Before {payload.strip()} after".split()[0] in soup.get_text()
+    # the other way: a partner's note and message to the reporter, and the reporter's reply
+    from test_partner_inbox import post_form
+    post_form(police, f"/partners/reports/{reference}", f"/partners/reports/{reference}/note", {"text": f"Note {payload}"})
+    post_form(police, f"/partners/reports/{reference}", f"/partners/reports/{reference}/message",
+              {"text": f"Message {payload}"})
+    reporter = app.test_client()
+    page = BeautifulSoup(reporter.get("/en/track").data, "html.parser")
+    found = reporter.post("/en/track", data={"csrf_token": csrf_of(page), "reference": reference, "receipt": receipt})
+    status = reporter.get(found.headers["Location"])
+    status_soup = BeautifulSoup(status.data, "html.parser")
+    shown = unicodedata.normalize("NFC", status_soup.get_text())
+    assert as_typed(f"Message {payload}") in shown  # shown, as text
+    reply = reporter.post(found.headers["Location"], data={"csrf_token": csrf_of(status_soup),
+                                                           "information": f"Reply {payload}"})
+    assert reply.status_code < 500
+    for response in (status, police.get(f"/partners/reports/{reference}")):
+        html = response.get_data(as_text=True)
+        if "<" in payload:
+            assert payload not in html
+        assert "<script>alert" not in html
     # the partner CSV export never hands a spreadsheet a formula
     export = police.get("/partners/export.csv")
     for row in csv.reader(io.StringIO(export.get_data(as_text=True))):
