@@ -41,10 +41,12 @@ def init_app(app):
     if app.config["SDP_ENV"] == "production":
         static_headers["Strict-Transport-Security"] = HSTS
 
-    def add_headers(headers, _path, _url):
+    def add_headers(headers, _path, url):
         for key, value in static_headers.items():
             headers[key] = value
+        if _HASHED.search(url):  # WhiteNoise's own "forever" is ten years; a year is the HTTP norm
+            headers["Cache-Control"] = f"max-age={A_YEAR}, public, immutable"
 
     app.wsgi_app = WhiteNoise(
         app.wsgi_app, root=app.static_folder, prefix=app.static_url_path, max_age=FIVE_MINUTES,
-        immutable_file_test=lambda _path, url: bool(_HASHED.search(url)), add_headers_function=add_headers)
+        add_headers_function=add_headers)
