@@ -35,6 +35,17 @@ def _sqlite_path(url):
     return make_url(url).database
 
 
+def _sqlite_copy(source, target):
+    """SQLite's online backup API: a consistent copy even while the source is written to."""
+    origin, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        with copy:
+            origin.backup(copy)
+    finally:
+        copy.close()
+        origin.close()
+
+
 def _run(args):
     if shutil.which(args[0]) is None:
         raise BackupError(f"{args[0]} is not installed (Debian: postgresql-client)")
@@ -46,12 +57,7 @@ def _run(args):
 def create(database_url, target):
     target = Path(target)
     if database_url.startswith("sqlite"):
-        source = sqlite3.connect(_sqlite_path(database_url))
-        copy = sqlite3.connect(target)
-        with copy:
-            source.backup(copy)
-        copy.close()
-        source.close()
+        _sqlite_copy(_sqlite_path(database_url), target)
     else:
         _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), _libpq(database_url)])
     return target
@@ -62,12 +68,7 @@ def restore(database_url, source):
     if not source.is_file():
         raise BackupError(f"no backup at {source}")
     if database_url.startswith("sqlite"):
-        backup = sqlite3.connect(source)
-        live = sqlite3.connect(_sqlite_path(database_url))
-        with live:
-            backup.backup(live)
-        live.close()
-        backup.close()
+        _sqlite_copy(source, _sqlite_path(database_url))
     else:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               "--dbname", _libpq(database_url), str(source)])
