@@ -94,8 +94,7 @@ def verify(database_url, source, sealer):
     """Restore `source` into a scratch database and check it; returns what it found."""
     if database_url.startswith("sqlite"):
         with tempfile.TemporaryDirectory() as scratch:
-            scratch_url = f"sqlite:///{Path(scratch) / 'verify.db'}"
-            sqlite3.connect(Path(scratch) / "verify.db").close()
+            scratch_url = f"sqlite:///{Path(scratch) / 'verify.db'}"  # created by the copy
             restore(scratch_url, source)
             return _summary(scratch_url, sealer)
     name = f"sdp_verify_{uuid.uuid4().hex[:12]}"
