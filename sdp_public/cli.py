@@ -112,7 +112,7 @@ def content_check():
 def content_translations(only, all_pages):
     """Per language and page: translated, stale (English changed since) or falling back;
     then any translated page whose structure differs from the English. Exit 1 on problems."""
-    from . import translation_status
+    from . import languages, translation_status
     store = current_app.extensions["sdp_content"]
     entries = [e for e in translation_status.status(store) if only in (None, e.lang)]
     problems = []
@@ -132,9 +132,8 @@ def content_translations(only, all_pages):
     from .public.pages import public_endpoints
     with current_app.test_request_context():
         from flask import url_for
-        urls = [url_for(endpoint, lang=code, **args) for code in ([only] if only else
-                [lang.code for lang in __import__("sdp_public.languages").languages.LANGUAGES[1:]])
-                for endpoint, args in public_endpoints()]
+        codes = [only] if only else [lang.code for lang in languages.LANGUAGES[1:]]
+        urls = [url_for(endpoint, lang=code, **args) for code in codes for endpoint, args in public_endpoints()]
     for url in urls:
         response = client.get(url)
         if response.status_code != 200:

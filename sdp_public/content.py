@@ -76,9 +76,14 @@ class ContentStore:
         base = self.root / "en"
         return sorted(str(p.relative_to(base).with_suffix("")) for p in base.rglob("*.md"))
 
-    def load_meta(self, lang, path):
+    def load_source(self, lang, path):
+        """The page's file parsed (front matter as .metadata, Markdown as .content), or None."""
         source = self.source_file(lang, path)
-        return frontmatter.load(source).metadata if source else None
+        return frontmatter.load(source) if source else None
+
+    def load_meta(self, lang, path):
+        post = self.load_source(lang, path)
+        return post.metadata if post else None
 
     # -- rendering -----------------------------------------------------------
     def page(self, reader_lang, path):

@@ -54,9 +54,9 @@ def _date(value):
 def status(store):
     """An Entry per (non-English language, English page)."""
     entries = []
+    english_updated = {path: _date(store.load_meta("en", path).get("updated")) for path in store.all_paths()}
     for lang in languages.LANGUAGES[1:]:
-        for path in store.all_paths():
-            english = _date(store.load_meta("en", path).get("updated"))
+        for path, english in english_updated.items():
             meta = store.load_meta(lang.code, path)
             required = path in REQUIRED_PAGES
             if meta is None:
@@ -71,25 +71,19 @@ def status(store):
     return entries
 
 
-def _source_text(store, lang, path):
-    import frontmatter
-    return frontmatter.load(store.source_file(lang, path)).content
-
-
 def problems(store, lang, path):
     """What is wrong with one translated page's structure; [] when it is sound."""
-    source = store.source_file(lang, path)
-    if source is None:
+    post, english = store.load_source(lang, path), store.load_source("en", path)
+    if post is None:
         return [f"{lang}/{path}: missing"]
     found = []
-    meta = store.load_meta(lang, path)
-    english_meta = store.load_meta("en", path)
+    meta, english_meta = post.metadata, english.metadata
     for key in ("title", "summary", "updated", "translation_of", "translated_by"):
         if not meta.get(key):
             found.append(f"{lang}/{path}: front matter has no {key}")
     if not isinstance(meta.get("reviewed"), bool):
         found.append(f"{lang}/{path}: front matter 'reviewed' must be true or false")
-    body, english_body = _source_text(store, lang, path), _source_text(store, "en", path)
+    body, english_body = post.content, english.content
     mine, theirs = set(_PLACEHOLDER.findall(body)), set(_PLACEHOLDER.findall(english_body))
     links, english_links = set(_LANG_LINK.findall(body)), set(_LANG_LINK.findall(english_body))
     if path in SUMMARY_PAGES:
