@@ -76,19 +76,19 @@ def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def is_overdue(report, now):
-    return report.status == "new" and working_days_between(_aware(report.created_at), now) >= \
-        current_app.config.get("PARTNER_ACK_WORKING_DAYS", 2)
-
-
 def overdue_before(now, working_days):
     """The moment before which an unacknowledged report is overdue: the start of the day
-    after the latest day that is `working_days` working days before today. Lets the
-    database count overdue reports instead of loading every one."""
+    after the latest day that is `working_days` working days before today. The one place
+    the working-day rule is applied: the database counts with it, and each row is
+    marked with it."""
     day = now.date()
     while working_days_between(datetime.combine(day, datetime.min.time()), now) < working_days:
         day -= timedelta(days=1)
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), timezone.utc)
+
+
+def is_overdue(report, cutoff):
+    return report.status == "new" and _aware(report.created_at) < cutoff
 
 
 def unseal_answers(report):
@@ -186,7 +186,7 @@ def inbox():
     counts = {"new": _db().scalar(mine_and_new),
               "overdue": _db().scalar(mine_and_new.where(Report.created_at < cutoff))}
     return render_template("partners/inbox.html", user=user, rows=rows, counts=counts, statuses=STATUSES,
-                           flows=[flow for flow, _ in registry.FLOWS.values()], now=now, is_overdue=is_overdue,
+                           flows=[flow for flow, _ in registry.FLOWS.values()], cutoff=cutoff, is_overdue=is_overdue,
                            args=request.args)
 
 
