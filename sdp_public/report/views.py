@@ -74,6 +74,7 @@ def step(kind, flow_slug, step_slug):
     if first_open is not None and visible.index(current) > visible.index(first_open):
         return redirect(_step_url(flow, first_open, change))  # no skipping ahead
 
+    form = None
     if request.method == "POST":
         form = current.form()
         if form.validate() & (current.cross_check is None or current.cross_check(form, answers)):
@@ -91,8 +92,6 @@ def step(kind, flow_slug, step_slug):
             if following is None:
                 return redirect(url_for("report.check_answers", kind=kind, flow_slug=flow.slug))
             return redirect(_step_url(flow, following, change))
-    else:
-        form = current.form(formdata=None, data={k: v for k, v in answers.items() if k in current.answers})
 
     previous = flow.previous(current.slug, answers)
     back = (url_for("report.check_answers", kind=kind, flow_slug=flow.slug) if change
@@ -106,6 +105,8 @@ def step(kind, flow_slug, step_slug):
     token = generate_csrf()
     if blank and key in _BLANK_QUESTIONS:
         return _BLANK_QUESTIONS[key].replace(_TOKEN_SLOT, token)
+    if form is None:  # showing the question: with the answer saved, if there is one
+        form = current.form(formdata=None, data={k: v for k, v in answers.items() if k in current.answers})
     extra = current.context(answers) if current.context else {}
     html = render_template(current.template, flow=flow, step=current, form=form, back=back, exit_page=True, **extra)
     if blank and len(_BLANK_QUESTIONS) < 10_000 and html.count(token) == 1:
