@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 from bench.content_page import free_port, page_weight, wrk  # noqa: E402
-from bench.submission import CSRF, Client, journey, postgres_database  # noqa: E402
+from bench.submission import CSRF, Client, load, postgres_database  # noqa: E402
 from sdp_test_helpers import HATE_ANSWERS  # noqa: E402
 
 QUESTION = "description"  # asked after who, what, why, when and where: a draft with answers
@@ -101,21 +101,6 @@ def _send(port, ready, out):
     out.put(latencies)
 
 
-def _timed(port, duration, kind, out):
-    """Hello world requests, or whole journeys, one after another for `duration` seconds."""
-    client, latencies = Client(port), []
-    deadline = time.perf_counter() + duration
-    while time.perf_counter() < deadline:
-        started = time.perf_counter()
-        if kind == "hello":
-            client.request("GET", "/")
-        else:
-            client.cookie = None
-            journey(client, "hate incident")
-        latencies.append(time.perf_counter() - started)
-    out.put((latencies, client.requests))
-
-
 def in_parallel(target, argument_lists):
     queue = multiprocessing.Queue()
     procs = [multiprocessing.Process(target=target, args=(*args, queue)) for args in argument_lists]
@@ -133,21 +118,11 @@ def summary(latencies, seconds, requests=None):
             "p50": statistics.median(latencies) * 1000, "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000}
 
 
-def python_hello(port, duration, clients):
-    results = in_parallel(_timed, [(port, duration, "hello")] * clients)
-    return summary([x for r in results for x in r[0]], duration)
-
-
 def submissions(port, clients, per_client):
     prepared = in_parallel(_prepare, [(port, per_client)] * clients)
     started = time.perf_counter()
     results = in_parallel(_send, [(port, ready) for ready in prepared])
     return summary([x for r in results for x in r], time.perf_counter() - started)
-
-
-def journeys(port, duration, clients):
-    results = in_parallel(_timed, [(port, duration, "journey")] * clients)
-    return summary([x for r in results for x in r[0]], duration, sum(r[1] for r in results))
 
 
 def main():
@@ -169,8 +144,8 @@ def main():
         hello, cold["hello world"] = start("bench.hello:app", port := free_port(), env)
         wrk(f"http://127.0.0.1:{port}/", 2, args.connections)
         floor_wrk = wrk(f"http://127.0.0.1:{port}/", args.duration, args.connections)
-        python_hello(port, 2, args.clients)
-        floor_python = python_hello(port, args.duration, args.clients)
+        load(port, "hello", 2, args.clients)  # the same Python client as bench/submission.py
+        floor_python = load(port, "hello", args.duration, args.clients)
         stop(hello)
         rows.append(("hello world (wrk)", floor_wrk, floor_wrk))
         rows.append(("hello world (Python client)", floor_python, floor_python))
@@ -192,7 +167,8 @@ def main():
             rows.append((f"question page, {database}", wrk(base + question, args.duration, args.connections,
                                                            cookie_header), floor_wrk))
             rows.append((f"submission (Send), {database}", submissions(port, args.clients, args.submissions), floor_python))
-            rows.append((f"whole journey, {database}", journeys(port, args.duration, args.clients), floor_python))
+            rows.append((f"whole journey, {database}", load(port, "journey", args.duration, args.clients, "hate incident"),
+                         floor_python))
             stop(site)
     finally:
         from sqlalchemy import text
