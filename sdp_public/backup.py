@@ -8,6 +8,7 @@ database's own snapshots are better still, and `verify` works on a dump from eit
 PostgreSQL database dropped afterwards), counts what is there and opens every sealed
 report with the current keys: a backup whose keys are lost is not a backup.
 """
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -54,8 +55,16 @@ def _run(args):
         raise BackupError(f"{args[0]} failed: {done.stderr.strip()[:500]}")
 
 
+def _private_file(target):
+    """Create (or truncate) the backup file readable by its owner only, before anything is
+    written: a backup holds every report (sealed) and every route, audit entry and account."""
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(target, 0o600)
+
+
 def create(database_url, target):
     target = Path(target)
+    _private_file(target)
     if database_url.startswith("sqlite"):
         _sqlite_copy(_sqlite_path(database_url), target)
     else:

@@ -74,12 +74,26 @@ def db_verify_backup(source):
     click.echo("backup ok: " + ", ".join(f"{key} {value}" for key, value in found.items()))
 
 
+def _scrub_and_expire_mail(app):
+    """After a purge: leave no deleted bytes in SQLite's WAL (db.scrub), and delete the
+    file transport's mail files past MAIL_FILE_DAYS (mail.purge_files). Returns the count."""
+    from . import mail
+    from .db import scrub
+    with app.extensions["sdp_engine"].connect() as connection:
+        scrub(connection)
+    return mail.purge_files(app.config["SMTP_URL"], app.config["MAIL_FILE_DAYS"])
+
+
 @drafts_cli.command("purge")
 def drafts_purge():
-    """Delete expired form drafts (run hourly from cron or a systemd timer)."""
-    db = current_app.extensions["sdp_sessionmaker"]()
+    """Delete expired form drafts and old mail files (run hourly from cron or a systemd timer)."""
+    app = current_app._get_current_object()
+    db = app.extensions["sdp_sessionmaker"]()
     with db:
         click.echo(f"deleted {drafts.purge_expired(db)} expired drafts")
+    mails = _scrub_and_expire_mail(app)
+    if mails:
+        click.echo(f"deleted {mails} mail files older than {app.config['MAIL_FILE_DAYS']} days")
 
 
 @content_cli.command("check")
@@ -250,10 +264,13 @@ def retention_purge(months):
                     message.status = "cancelled"
                     message.last_error = "address deleted by the retention purge"
         db.commit()
-        import logging
-        logging.getLogger("sdp_public.retention").warning(
-            "retention purge: answers deleted from %s reports closed before %s", len(reports), cutoff.date())
-        click.echo(f"purged {len(reports)} reports closed before {cutoff.date()}")
+    mails = _scrub_and_expire_mail(app)
+    import logging
+    logging.getLogger("sdp_public.retention").warning(
+        "retention purge: answers deleted from %s reports closed before %s", len(reports), cutoff.date())
+    click.echo(f"purged {len(reports)} reports closed before {cutoff.date()}")
+    if mails:
+        click.echo(f"deleted {mails} mail files older than {app.config['MAIL_FILE_DAYS']} days")
 
 
 
@@ -267,7 +284,8 @@ def keys_rotate():
     Add a new key in front of the old one, deploy, run this, then remove the old key."""
     from sqlalchemy import select
 
-    from .models import OutboxMessage, Report, ReportEvent, StaffUser
+    from .db import scrub
+    from .models import Draft, OutboxMessage, Report, ReportEvent, StaffUser
     from .services.staff import totp_context
     from .services.submissions import sealing_context
     app = current_app._get_current_object()
@@ -291,7 +309,11 @@ def keys_rotate():
                 reseal(message, "sealed_recipient", sealing_context(report.reference, report.form, "recipient"))
         for user in db.scalars(select(StaffUser)):
             reseal(user, "sealed_totp_secret", totp_context(user.email))
+        for draft in db.scalars(select(Draft)):
+            reseal(draft, "sealed", drafts.context(draft.id))
         db.commit()
+    with app.extensions["sdp_engine"].connect() as connection:
+        scrub(connection)  # no page image sealed with the old key left in SQLite's WAL
     click.echo(f"re-sealed {count} values with key {sealer.current}")
 
 

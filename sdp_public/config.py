@@ -18,8 +18,14 @@ class ConfigError(RuntimeError):
 
 
 def _instance_dir(env):
+    """The instance folder, its owner's only (0700): it holds the database, its WAL, the
+    keys and the mail files. An existing folder is tightened too."""
     path = Path(env.get("SDP_INSTANCE_PATH", PROJECT_ROOT / "instance"))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.chmod(path, 0o700)
+    except PermissionError:
+        pass  # not ours (a shared mount): its owner decides
     return path
 
 
@@ -30,11 +36,11 @@ def _made_once(path, make):
     Written whole to a temporary file, then hard-linked into place: the link either
     succeeds or finds the other process's complete file, so nobody reads half a key."""
     if not path.exists():
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # made 0600
         try:
+            os.fchmod(fd, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(make())
-            os.chmod(temporary, 0o600)
             try:
                 os.link(temporary, path)
             except FileExistsError:
@@ -87,6 +93,12 @@ def load_config(env=None, **overrides):
         "SESSION_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no lost answers
         "DRAFT_LIFETIME_HOURS": int(env.get("SDP_DRAFT_LIFETIME_HOURS", 24)),
+        # A whole form at every field's length limit in a 3-byte script is about 34 KB:
+        # 64 KiB fits any real draft and stops a draft growing without bound.
+        "DRAFT_MAX_BYTES": int(env.get("SDP_DRAFT_MAX_BYTES", 64 * 1024)),
+        # Mail written by the file transport (file://...) is deleted this many days after it
+        # was written, by `drafts purge` (hourly) and `retention purge`: see mail.py.
+        "MAIL_FILE_DAYS": int(env.get("SDP_MAIL_FILE_DAYS", 7)),
         "RATELIMIT_HEADERS_ENABLED": False,
         # Per client address. Generous for a family sharing one connection; tight for a script.
         "SUBMIT_RATE_LIMIT": env.get("SDP_SUBMIT_RATE_LIMIT", "10 per hour"),

@@ -3,8 +3,12 @@
 SQLite (WAL, foreign keys on, a busy timeout) is the embedded default; PostgreSQL is
 production. Services take a Session as an argument and never reach for Flask's globals.
 """
+import contextlib
+import os
+
 from flask import current_app, g
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 
@@ -12,8 +16,30 @@ class Base(DeclarativeBase):
     pass
 
 
+def private_sqlite_file(url):
+    """Make the SQLite file (if it is a file) readable by its owner only, before SQLite
+    opens it: SQLite gives its -wal and -shm files the database file's mode."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            os.chmod(name, 0o600)  # an existing deployment's 0644 files too
+
+
+def scrub(connection):
+    """After deleting or re-sealing data: on SQLite, copy the WAL into the database and
+    truncate it, so no old page image (a deleted draft, an answer sealed with a retired key)
+    stays in it; secure_delete has already zeroed the freed space in the pages themselves.
+    On PostgreSQL nothing: what the app deletes there is sealed, dead tuples included."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
 def make_engine(url, pool_size=5, max_overflow=5, pool_timeout=10):
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 15})
 
         @event.listens_for(engine, "connect")
@@ -24,6 +50,9 @@ def make_engine(url, pool_size=5, max_overflow=5, pool_timeout=10):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows and the free space of rewritten ones are overwritten with
+            # zeros, not left for anyone with the file to read back.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine

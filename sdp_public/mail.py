@@ -1,6 +1,7 @@
 """Outgoing mail, by the transport SDP_SMTP_URL names.
 
-    file:///path/to/dir             one .eml file per message (the embedded default: readable by a person)
+    file:///path/to/dir             one .eml file per message (the embedded default: readable by a person;
+                                    the folder 0700, each file 0600, deleted after MAIL_FILE_DAYS)
     smtp://host:25                  plain SMTP to a local relay
     smtp+starttls://user:pw@host:587  SMTP upgraded with STARTTLS, then authenticated
     smtps://user:pw@host:465        SMTP over TLS
@@ -8,6 +9,7 @@
 Callers build an EmailMessage and call send(); delivery retries belong to the outbox,
 so a failure here raises and the caller keeps the message queued.
 """
+import os
 import smtplib
 import ssl
 import time
@@ -56,9 +58,36 @@ def send(url, message, timeout=10):
 
 
 def _to_file(directory, message):
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
     temporary = directory / f".{name}.tmp"
-    temporary.write_bytes(bytes(message))
+    # Owner only from the first byte: a message may carry a reporter's address.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(bytes(message))
     temporary.rename(directory / name)  # a reader never sees half a message
     return directory / name
+
+
+def purge_files(url, days, now=None):
+    """Delete the file transport's messages older than `days`; returns how many.
+
+    The file transport is the embedded default, for one machine and for trying the site:
+    its files are the only copy of a message, in clear (a reporter's address in To:),
+    outside the database, its sealing and the retention purge. So they get a short life
+    of their own, enforced by the hourly `drafts purge` and by `retention purge`: a week
+    is long enough for a person to read what was "sent", short enough that the folder
+    never becomes a second, unsealed archive. Nothing to do for SMTP transports."""
+    parts = urlsplit(url or "")
+    if parts.scheme != "file":
+        return 0
+    directory = Path(unquote(parts.path))
+    if not directory.is_dir():
+        return 0
+    cutoff = (now or time.time()) - days * 86400
+    deleted = 0
+    for path in directory.iterdir():
+        if path.suffix in (".eml", ".tmp") and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

@@ -1,7 +1,7 @@
 """Tables. Every change here needs an Alembic revision in migrations/ (a test checks)."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -11,14 +11,17 @@ class Draft(Base):
     """Answers to a multi-page form, kept on the server, never in the browser.
 
     The browser holds only the draft's random id in the session cookie, so a shared
-    device keeps no answers, and "Exit this page" or expiry deletes them for good.
+    device keeps no answers, and "Exit this page" or expiry deletes them for good. The
+    answers are sealed like a report's (bound to the draft's id): `sealed` is never plain.
+    `form` is the form's slug while the draft is open, then "<slug>:done" once sent (the
+    sealed reference and receipt wait for the confirmation page) and "<slug>:sent".
     """
 
     __tablename__ = "draft"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     form: Mapped[str] = mapped_column(String(64))
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    sealed: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -53,7 +56,10 @@ class Report(Base):
 
 
 class ReportRoute(Base):
-    """One partner a report was sent to, and the rule's reason."""
+    """One partner a report was sent to, and why: the routing rule's reason (fixed text from
+    content/partners.toml) or "Referred by <partner>". Never anything a person typed: this
+    column is plain and outlives the retention purge (a referral's own words are sealed in
+    its event)."""
 
     __tablename__ = "report_route"
 

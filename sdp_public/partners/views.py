@@ -312,7 +312,7 @@ def refer(reference):
     now = datetime.now(timezone.utc)
     if form.partner.data not in {r.partner for r in report.routes}:
         _db().add(ReportRoute(report_id=report.id, partner=form.partner.data, created_at=now,
-                              reason=f"Referred by {_router().partners[user.partner].name}: {form.reason.data}"[:2000]))
+                              reason=f"Referred by {_router().partners[user.partner].name}"))
         _db().add(OutboxMessage(report_id=report.id, kind="partner-notification", partner=form.partner.data,
                                 status="pending", attempts=0, next_attempt_at=now, created_at=now))
     report.status = "referred"

@@ -4,6 +4,7 @@ import logging
 import time
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,6 +42,16 @@ def _flow_or_404(kind, flow_slug):
 def _step_url(flow, step, change=False):
     return url_for("report.step", kind=flow.kind, flow_slug=flow.slug, step_slug=step.slug,
                    **({"change": "1"} if change else {}))
+
+
+def _too_large(form, current):
+    """The draft would exceed DRAFT_MAX_BYTES: an error on this page's longest answer."""
+    names = [n for n in current.answers if isinstance(form[n].data, str)] or list(current.answers)
+    if not names:
+        abort(413)  # a page with no answers cannot make a draft too big: only a forged draft
+    longest = max(names, key=lambda n: len(form[n].data or "") if isinstance(form[n].data, str) else 0)
+    form[longest].errors = [*form[longest].errors,
+                            _l("Your answers are too long for us to keep. Make this answer shorter and try again.")]
 
 
 @bp.get(f"/<lang>/{KINDS}/<flow_slug>/")
@@ -87,11 +98,15 @@ def step(kind, flow_slug, step_slug):
             if getattr(form, "website", None) is not None and form.website.data:
                 updated["honeypot"] = True
             updated = flow.clean(updated)
-            drafts.save(flow.slug, updated)
-            following = flow.next_step(updated)
-            if following is None:
-                return redirect(url_for("report.check_answers", kind=kind, flow_slug=flow.slug))
-            return redirect(_step_url(flow, following, change))
+            try:
+                drafts.save(flow.slug, updated)
+            except drafts.DraftTooLarge:
+                _too_large(form, current)  # the page again, with what they typed and why
+            else:
+                following = flow.next_step(updated)
+                if following is None:
+                    return redirect(url_for("report.check_answers", kind=kind, flow_slug=flow.slug))
+                return redirect(_step_url(flow, following, change))
 
     previous = flow.previous(current.slug, answers)
     back = (url_for("report.check_answers", kind=kind, flow_slug=flow.slug) if change
@@ -122,6 +137,8 @@ def check_answers(kind, flow_slug):
     flow, contact_fields = _flow_or_404(kind, flow_slug)
     answers = drafts.load(flow.slug)
     if not answers:
+        if drafts.state(flow.slug) in ("done", "sent"):  # sent already (another tab, a double click)
+            return redirect(url_for("report.confirmation", kind=kind, flow_slug=flow.slug), code=303)
         return redirect(url_for("report.start", kind=kind, flow_slug=flow.slug, expired="1"))
     unanswered = flow.next_step(answers)
     if unanswered is not None:
@@ -133,17 +150,19 @@ def check_answers(kind, flow_slug):
             abort(400)
         db = get_session()
         try:
-            reference, receipt = submissions.submit(
+            # The draft is consumed in the report's own transaction: of several Sends from
+            # one draft, one stores the report and the others find it sent.
+            reference, _receipt = submissions.submit(
                 db, flow, answers, g.lang.code, current_app.extensions["sdp_sealer"],
-                current_app.extensions["sdp_router"], contact_fields)
+                current_app.extensions["sdp_router"], contact_fields, claim=drafts.claim(flow.slug))
+        except submissions.AlreadySubmitted:
+            db.rollback()
+            return redirect(url_for("report.confirmation", kind=kind, flow_slug=flow.slug), code=303)
         except (SQLAlchemyError, OSError):
             db.rollback()
             logger.exception("report: %s submission failed; nothing was stored", flow.slug)
             return render_template("report/submit_failed.html", flow=flow, exit_page=True), 503
         logger.info("report: %s %s submitted in %s", flow.slug, reference, g.lang.code)
-        drafts.discard(flow.slug)
-        # The receipt code is shown once: it waits server-side, not in the cookie.
-        drafts.save(f"{flow.slug}:done", {"reference": reference, "receipt": receipt})
         return redirect(url_for("report.confirmation", kind=kind, flow_slug=flow.slug), code=303)
     return render_template("report/check_answers.html", flow=flow, form=form, exit_page=True,
                            rows=summary_rows(flow, answers, lambda s: _step_url(flow, s, change=True)))
@@ -151,13 +170,15 @@ def check_answers(kind, flow_slug):
 
 @bp.get(f"/<lang>/{KINDS}/<flow_slug>/confirmation")
 def confirmation(kind, flow_slug):
+    """The reference and receipt code, shown once (like the receipt, the reference is not
+    left on a shared device): a later visit says only that the report was sent."""
     no_store()
     flow, _ = _flow_or_404(kind, flow_slug)
-    done = drafts.load(f"{flow.slug}:done")
-    if not done.get("reference"):
+    shown = drafts.take_confirmation(flow.slug)
+    if shown is None:
+        if drafts.state(flow.slug) == "sent":
+            return render_template("report/confirmation.html", flow=flow, reference=None, receipt=None,
+                                   exit_page=True)
         return redirect(url_for("report.start", kind=kind, flow_slug=flow.slug))
-    receipt = done.pop("receipt", None)
-    if receipt:
-        drafts.save(f"{flow.slug}:done", done)  # shown once: a reload shows the reference only
-    return render_template("report/confirmation.html", flow=flow, reference=done["reference"], receipt=receipt,
-                           exit_page=True)
+    return render_template("report/confirmation.html", flow=flow, reference=shown["reference"],
+                           receipt=shown["receipt"], exit_page=True)

@@ -2,8 +2,8 @@
 
 Keys come from configuration as `kid:base64key` pairs, newest first; the first seals, all
 of them unseal, so a key can be rotated in without breaking old rows. The ciphertext is
-bound to its row (associated data: form and reference), so a sealed blob copied onto
-another report will not open.
+bound to its row (associated data: form and reference for a report, the draft's id for a
+form draft), so a sealed blob copied onto another row will not open.
 
 A sealed value looks like  v1.<kid>.<base64(nonce + ciphertext + tag)>
 """
@@ -43,24 +43,29 @@ class Sealer:
             raise ValueError("no sealing keys configured")
         self.keys = dict(keys)
         self.current = next(iter(self.keys))
+        # One cipher object per key, made once: every question page seals and opens a draft.
+        self._ciphers = {kid: AESGCM(key) for kid, key in self.keys.items()}
 
     def seal(self, value, context):
+        return self.seal_bytes(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), context)
+
+    def seal_bytes(self, plaintext, context):
+        """Seal a value already encoded as JSON bytes (drafts measure their size first)."""
         nonce = os.urandom(12)
-        plaintext = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-        sealed = AESGCM(self.keys[self.current]).encrypt(nonce, plaintext, context.encode())
+        sealed = self._ciphers[self.current].encrypt(nonce, plaintext, context.encode())
         return f"v1.{self.current}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def unseal(self, token, context):
         try:
             version, kid, payload = token.split(".", 2)
             raw = base64.urlsafe_b64decode(payload)
-            key = self.keys[kid]
+            cipher = self._ciphers[kid]
         except (ValueError, KeyError, AttributeError) as exc:
             raise SealingError("unknown sealed format or key") from exc
         if version != "v1":
             raise SealingError("unknown sealed format")
         try:
-            plaintext = AESGCM(key).decrypt(raw[:12], raw[12:], context.encode())
+            plaintext = cipher.decrypt(raw[:12], raw[12:], context.encode())
         except InvalidTag as exc:
             raise SealingError("sealed value does not open with this key and context") from exc
         return json.loads(plaintext)

@@ -2,6 +2,9 @@
 
 Only after the commit does the reporter see a reference. If anything fails, nothing is
 stored and the caller shows a "try again, or call 101" page; never a fake confirmation.
+
+The draft being sent is consumed in the same transaction (a compare-and-set, see
+drafts.Claim), so of several Sends from one draft exactly one stores a report.
 """
 from datetime import datetime, timezone
 
@@ -16,6 +19,10 @@ class NoRoute(RuntimeError):
     """The routing rules sent a report nowhere: a configuration error, caught by tests."""
 
 
+class AlreadySubmitted(RuntimeError):
+    """Another Send from the same draft won: nothing was stored by this one."""
+
+
 def sealing_context(report_reference, form, part):
     return f"{form}:{report_reference}:{part}"
 
@@ -26,8 +33,12 @@ def unseal_part(sealer, report, part, token, default=None):
     return sealer.unseal(token, sealing_context(report.reference, report.form, part)) if token else default
 
 
-def submit(db, flow, answers, lang, sealer, router, contact_fields, now=None):
-    """Store the report; returns (reference, receipt code). Raises on any failure."""
+def submit(db, flow, answers, lang, sealer, router, contact_fields, now=None, claim=None):
+    """Store the report; returns (reference, receipt code). Raises on any failure.
+
+    `claim` (a drafts.Claim) is taken first, in this transaction: if it is already gone,
+    AlreadySubmitted is raised and nothing is stored; once the report is in, the claim
+    keeps the reference and receipt (sealed) for the confirmation, committed together."""
     now = now or datetime.now(timezone.utc)
     routes = router.route(flow.slug, answers)
     if not routes:
@@ -37,6 +48,11 @@ def submit(db, flow, answers, lang, sealer, router, contact_fields, now=None):
     report_answers = {k: v for k, v in answers.items()
                       if k not in contact_fields and not k.startswith("seen:") and k not in ("started_at", "honeypot")}
     receipt = codes.new_receipt_code()
+    # The first write of the transaction: on SQLite it takes the write lock, so concurrent
+    # Sends queue here; on PostgreSQL the row lock makes the others wait, then find it gone.
+    if claim is not None and not claim.take(db):
+        db.rollback()
+        raise AlreadySubmitted(f"this {flow.slug} draft was already sent")
 
     for _attempt in range(5):  # a reference collision is vanishingly rare; try another
         reference = codes.new_reference(flow.reference_prefix)
@@ -46,12 +62,12 @@ def submit(db, flow, answers, lang, sealer, router, contact_fields, now=None):
             sealed_contact=sealer.seal(contact, sealing_context(reference, flow.slug, "contact")) if contact else None,
             receipt_hash=codes.hash_receipt(receipt), created_at=now, updated_at=now,
         )
-        db.add(report)
         try:
-            db.flush()
+            with db.begin_nested():  # a collision undoes this insert only, not the claim
+                db.add(report)
             break
         except IntegrityError:
-            db.rollback()
+            continue
     else:
         raise RuntimeError("could not allocate a unique reference")
 
@@ -67,6 +83,8 @@ def submit(db, flow, answers, lang, sealer, router, contact_fields, now=None):
         db.add(OutboxMessage(report_id=report.id, kind="reporter-acknowledgement",
                              sealed_recipient=sealer.seal(contact["email"], sealing_context(reference, flow.slug, "recipient")),
                              next_attempt_at=now, created_at=now, status="pending", attempts=0))
+    if claim is not None:
+        claim.done(db, reference, receipt)
     db.commit()
     return reference, receipt
 
