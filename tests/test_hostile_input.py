@@ -81,7 +81,10 @@ def draft_answers(app, client, flow):
         draft_id = session.get("drafts", {}).get(flow.slug)
     with app.extensions["sdp_sessionmaker"]() as db:
         draft = db.get(Draft, draft_id) if draft_id else None
-        return dict(draft.answers) if draft else {}
+        if draft is None or draft.form != flow.slug or not draft.sealed:
+            return {}
+        from sdp_public.drafts import context
+        return dict(app.extensions["sdp_sealer"].unseal(draft.sealed, context(draft.id)))
 
 
 def as_typed(value):

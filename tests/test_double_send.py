@@ -1,0 +1,70 @@
+"""Four Send presses from one draft at once, against a real gunicorn (deploy/gunicorn.conf.py,
+two workers): exactly one report is stored, every press is answered with the confirmation
+and the reporter sees the one reference that was stored."""
+import concurrent.futures
+import copy
+import threading
+import uuid
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from instances import Instance, csrf, environment, local_path, walk
+from sdp_public.models import Report
+from sdp_public.services.submissions import unseal_part
+from sdp_test_helpers import HATE_ANSWERS
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture(scope="module")
+def server(app, migrated_database, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("double-send")
+    instance = Instance(environment(app, migrated_database, folder), folder, "double-send")
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+def stored_with(app, after_id, description):
+    """The reports stored since `after_id` whose description is `description`."""
+    sealer = app.extensions["sdp_sealer"]
+    with app.extensions["sdp_sessionmaker"]() as db:
+        return [report for report in db.scalars(select(Report).where(Report.id > after_id))
+                if unseal_part(sealer, report, "answers", report.sealed_answers, {}).get("description") == description]
+
+
+def test_four_concurrent_sends_from_one_draft_store_one_report(app, server):
+    marker = f"Double send {uuid.uuid4().hex}"
+    answers = copy.deepcopy(HATE_ANSWERS)
+    answers["description"] = {"description": marker}
+    session = requests.Session()
+    check = walk(session, [server.url], answers)
+    token = csrf(check)
+    with app.extensions["sdp_sessionmaker"]() as db:
+        before = db.scalar(select(func.max(Report.id))) or 0
+
+    barrier = threading.Barrier(4)
+
+    def press():
+        barrier.wait()  # all four leave together
+        return session.post(f"{server.url}/en/report/hate-incident/check-answers", data={"csrf_token": token},
+                            timeout=30, allow_redirects=False)
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(lambda _: press(), range(4)))
+    assert [r.status_code for r in responses] == [303] * 4, [r.status_code for r in responses]
+    assert {local_path(r.headers["Location"]) for r in responses} == {"/en/report/hate-incident/confirmation"}
+
+    stored = stored_with(app, before, marker)
+    assert len(stored) == 1, f"{len(stored)} reports stored from one draft"
+
+    page = session.get(f"{server.url}/en/report/hate-incident/confirmation", timeout=10)
+    assert stored[0].reference in page.text  # the first (and only) reference, shown once
+    again = session.post(f"{server.url}/en/report/hate-incident/check-answers", data={"csrf_token": token},
+                         timeout=30, allow_redirects=False)
+    assert again.status_code == 303  # a later repeat stores nothing either
+    later = session.get(f"{server.url}/en/report/hate-incident/confirmation", timeout=10)
+    assert stored[0].reference not in later.text and "sent from this browser earlier" in later.text
+    assert len(stored_with(app, before, marker)) == 1
