@@ -22,7 +22,11 @@ def private_sqlite_file(url):
     path = make_url(url).database
     if not path or path == ":memory:" or path.startswith("file:"):
         return
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    if not os.path.exists(path):
+        # Never open (and close) an existing database file here: closing any descriptor of
+        # it drops every POSIX lock this process's SQLite connections hold on it.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     for name in (path, path + "-wal", path + "-shm"):
         with contextlib.suppress(FileNotFoundError, PermissionError):
             os.chmod(name, 0o600)  # an existing deployment's 0644 files too
