@@ -91,8 +91,7 @@ def _summary(database_url, sealer):
             reports = db.scalar(select(func.count()).select_from(Report))
             messages = db.scalar(select(func.count()).select_from(OutboxMessage))
             opened = 0
-            # a purged report (retention) has sealed_answers "": nothing to open
-            for report in db.scalars(select(Report).where(Report.sealed_answers.is_not(None), Report.sealed_answers != "")):
+            for report in db.scalars(select(Report).where(Report.sealed_answers.is_not(None))):
                 sealer.unseal(report.sealed_answers, sealing_context(report.reference, report.form, "answers"))
                 opened += 1
         return {"reports": reports, "outbox_messages": messages, "reports_opened": opened}
