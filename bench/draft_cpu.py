@@ -6,14 +6,15 @@ CPU time is read from /proc (utime + stime of the gunicorn master and its worker
 clock ticks) before and after N sequential requests from one client, so it counts what the
 server spends, not what the client waits. One sync worker (deploy/gunicorn.conf.py),
 SQLite in a scratch instance folder; --postgres to use a throwaway PostgreSQL database.
+To compare with an earlier build, run the same script from an export of that commit
+(git archive REV | tar -x -C DIR; cp bench/draft_cpu.py DIR/bench/), alternately.
 
-    .venv/bin/python bench/draft_cpu.py [--requests 3000] [--rounds 3] [--postgres]
+    .venv/bin/python bench/draft_cpu.py [--requests 1000] [--rounds 7] [--postgres]
 """
 import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,7 +49,9 @@ def cpu_seconds(master):
 
 
 def per_request_ms(proc, send, count, rounds):
-    """Median over rounds of server CPU ms per request."""
+    """Server CPU ms per request in the least disturbed of several rounds: on a shared
+    machine other processes only ever add to it (cache and frequency effects), so the
+    minimum is the steadiest figure to compare two builds with."""
     for _ in range(min(200, count)):
         send()  # warm: first requests compile templates and fill caches
     results = []
@@ -57,7 +60,7 @@ def per_request_ms(proc, send, count, rounds):
         for _ in range(count):
             send()
         results.append((cpu_seconds(proc.pid) - before) * 1000 / count)
-    return statistics.median(results)
+    return min(results)
 
 
 def question_page(port):
@@ -98,8 +101,8 @@ def direct_seal_cost(iterations=20000):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000, help="requests per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=1000, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     instance = tempfile.mkdtemp(prefix="sdp-bench-cpu-")
@@ -132,7 +135,7 @@ def main():
         shutil.rmtree(instance, ignore_errors=True)
     size, seal_us, open_us = direct_seal_cost()
     database = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"server CPU per request (gunicorn, 1 sync worker, {database}; median of {args.rounds} rounds "
+    print(f"server CPU per request (gunicorn, 1 sync worker, {database}; least of {args.rounds} rounds "
           f"of {args.requests} sequential requests)")
     print(f"  hello world GET                      {floor:6.3f} ms")
     print(f"  question page GET ({QUESTION})    {get_ms:6.3f} ms")
