@@ -176,9 +176,12 @@ def confirmation(kind, flow_slug):
     flow, _ = _flow_or_404(kind, flow_slug)
     shown = drafts.take_confirmation(flow.slug)
     if shown is None:
-        if drafts.state(flow.slug) == "sent":
+        state = drafts.state(flow.slug)
+        if state == "sent":
             return render_template("report/confirmation.html", flow=flow, reference=None, receipt=None,
                                    exit_page=True)
+        if state == "open":  # the answers changed in another tab while Send was pressed: check again
+            return redirect(url_for("report.check_answers", kind=kind, flow_slug=flow.slug))
         return redirect(url_for("report.start", kind=kind, flow_slug=flow.slug))
     return render_template("report/confirmation.html", flow=flow, reference=shown["reference"],
                            receipt=shown["receipt"], exit_page=True)
