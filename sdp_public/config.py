@@ -97,6 +97,8 @@ def load_config(env=None, **overrides):
         # sign-in with the receipt code (each one is an event and may email the partners).
         "TRACK_ADD_LIMIT": int(env.get("SDP_TRACK_ADD_LIMIT", 20)),
         "TRACK_ADD_SESSION_LIMIT": int(env.get("SDP_TRACK_ADD_SESSION_LIMIT", 5)),
+        # How long an outbox worker's claim on a message lasts; renewed just before each send.
+        "OUTBOX_LOCK_SECONDS": float(env.get("SDP_OUTBOX_LOCK_SECONDS", 300)),
         "RATELIMIT_SWALLOW_ERRORS": True,  # a limiter outage must never lose a report
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Where "Exit this page" goes: the page GOV.UK services use for the same purpose.
