@@ -135,3 +135,36 @@ def test_checkbox_answers_never_hold_more_values_than_choices(app):
         assert form.why.data == [value for value, _ in WHY]
         form = WhyForm(formdata=MultiDict([("why", "race"), ("why", a_file()[0])]), meta={"csrf": False})
         assert not form.validate()
+
+
+def all_form_classes():
+    import sdp_public.partners.views  # noqa: F401 - every form is declared at import
+    import sdp_public.public.checker  # noqa: F401
+    import sdp_public.report.registry  # noqa: F401
+    import sdp_public.report.track  # noqa: F401
+    from flask_wtf import FlaskForm
+    found, todo = [], [FlaskForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return found
+
+
+def test_every_text_field_of_every_form_takes_text_only(app):
+    """The refusal lives in one place; a form declared with WTForms' own StringField would skip it."""
+    from wtforms.csrf.core import CSRFTokenField
+    from wtforms import StringField
+
+    from sdp_public.report.fields import TextOnly
+    forms = [f for f in all_form_classes() if f.__module__.startswith("sdp_public")]
+    assert len(forms) >= 40
+    checked = 0
+    with app.test_request_context():
+        for form_class in forms:
+            form = form_class(formdata=None, meta={"csrf": False})
+            for field in form:
+                if isinstance(field, StringField) and not isinstance(field, CSRFTokenField):
+                    assert isinstance(field, TextOnly), f"{form_class.__qualname__}.{field.name}"
+                    checked += 1
+    assert checked >= 40

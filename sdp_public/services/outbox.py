@@ -140,7 +140,6 @@ def deliver(db, config, router, sealer, now=None, lock=None):
             logger.info("outbox: message %s was claimed by another worker; skipped", message_id)
             continue
         message = db.get(OutboxMessage, message_id)
-        db.refresh(message)
         report = db.get(Report, message.report_id)
         try:
             email = compose(message, report, config, router, sealer)
