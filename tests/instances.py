@@ -67,8 +67,8 @@ class Proxy:
     """nginx with the production config (deploy/nginx.conf, rendered by deploy/nginx_conf.py)
     on its own loopback port, in front of one upstream address."""
 
-    def __init__(self, upstream, run_dir, name):
-        self.upstream, self.port, self.name = upstream, free_port(), name
+    def __init__(self, upstream, run_dir, name, behind=None):
+        self.upstream, self.port, self.name, self.behind = upstream, free_port(), name, behind
         self.run_dir = Path(run_dir) / f"{name}-nginx"
         self.process = None
 
@@ -81,7 +81,7 @@ class Proxy:
         config = self.run_dir / "nginx.conf"
         user = getpass.getuser() if os.geteuid() == 0 else None  # as root, workers would run as nobody
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        config.write_text(render(f"127.0.0.1:{self.port}", self.upstream, self.run_dir, user))
+        config.write_text(render(f"127.0.0.1:{self.port}", self.upstream, self.run_dir, user, self.behind))
         self.process = subprocess.Popen([nginx_binary(), "-p", str(self.run_dir), "-c", str(config), "-g", "daemon off;"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         import socket
