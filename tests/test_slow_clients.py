@@ -83,6 +83,7 @@ def test_slow_connections_beyond_the_worker_count_do_not_delay_a_normal_reader(p
     finally:
         stop.set()
         attack.join(ATTACK_SECONDS + 5)
+    print(f"slowest page with {ATTACKERS} slow clients on {WORKERS} workers: {slowest:.3f} s")
     assert slowest < PROMPT, f"a page took {slowest:.2f} s while {ATTACKERS} slow clients were connected"
     assert "WORKER TIMEOUT" not in proxied.log()
 
