@@ -1,9 +1,16 @@
 """gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
 Sync workers: every request is short (a cached page, a form step, one transaction), and
-sync workers keep one database connection each, which is easy to budget for. Behind the
-load balancer, which buffers slow clients, so a slow phone does not hold a worker.
+sync workers keep one database connection each, which is easy to budget for.
+
+Sync workers read each request themselves with no timeout for a slow header or body
+(gunicorn 27 has none: its sync worker blocks, its gthread worker waits 5 s for the first
+byte and then blocks too), so a few clients trickling bytes would hold every worker. They
+serve only behind nginx (deploy/nginx.conf), which reads each request whole first: gunicorn
+listens on loopback or a unix socket, and refuses a public address unless
+SDP_ALLOW_PUBLIC_BIND=1 says another buffering proxy is in front.
 """
+import ipaddress
 import multiprocessing
 import os
 
@@ -21,6 +28,31 @@ accesslog = None        # the app writes its own request log without addresses o
 errorlog = "-"
 loglevel = "info"
 forwarded_allow_ips = os.environ.get("SDP_TRUSTED_PROXY", "127.0.0.1")
+
+
+
+
+def private_address(address):
+    """True for a unix socket, an inherited descriptor or a loopback address: nothing but
+    this machine (the proxy) can reach gunicorn there."""
+    if address.startswith(("unix:", "fd://")) or "/" in address.split(":", 1)[0]:
+        return True
+    host = address.rsplit(":", 1)[0] if not address.startswith("[") else address[1:address.index("]")]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to a public address
+
+
+def on_starting(server):
+    # Checked on the final settings, so `--bind` on the command line cannot slip past it.
+    public = [address for address in server.cfg.bind if not private_address(address)]
+    if public and os.environ.get("SDP_ALLOW_PUBLIC_BIND") != "1":
+        raise SystemExit(f"refusing to listen on {', '.join(public)}: gunicorn serves behind nginx (deploy/nginx.conf) "
+                         "on loopback or a unix socket; set SDP_ALLOW_PUBLIC_BIND=1 only if another buffering "
+                         "proxy is in front")
 
 
 def post_fork(_server, _worker):

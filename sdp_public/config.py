@@ -105,6 +105,12 @@ def load_config(env=None, **overrides):
         # A person takes minutes to answer every question; a script takes milliseconds.
         "REPORT_MINIMUM_SECONDS": int(env.get("SDP_REPORT_MINIMUM_SECONDS", 8)),
         "TRACK_RATE_LIMIT": env.get("SDP_TRACK_RATE_LIMIT", "10 per 15 minutes"),
+        # "Add to my report" on /track: at most this many additions per report in all, and per
+        # sign-in with the receipt code (each one is an event and may email the partners).
+        "TRACK_ADD_LIMIT": int(env.get("SDP_TRACK_ADD_LIMIT", 20)),
+        "TRACK_ADD_SESSION_LIMIT": int(env.get("SDP_TRACK_ADD_SESSION_LIMIT", 5)),
+        # How long an outbox worker's claim on a message lasts; renewed just before each send.
+        "OUTBOX_LOCK_SECONDS": float(env.get("SDP_OUTBOX_LOCK_SECONDS", 300)),
         "RATELIMIT_SWALLOW_ERRORS": True,  # a limiter outage must never lose a report
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Where "Exit this page" goes: the page GOV.UK services use for the same purpose.

@@ -1,7 +1,10 @@
 """Real processes for scale-out and fault tests: gunicorn app instances on loopback ports,
-a private Redis, and `flask outbox deliver` workers, all sharing one database."""
+each behind its own nginx (deploy/nginx.conf, as in production), a private Redis, and
+`flask outbox deliver` workers, all sharing one database."""
+import getpass
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -53,22 +56,81 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
 
-class Instance:
-    """One app server with the production gunicorn settings (deploy/gunicorn.conf.py, two
-    workers) on its own port, logging to a file."""
+def nginx_binary():
+    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
+    if not found:
+        raise AssertionError("nginx is not installed: .ci/run installs Debian's nginx (apt-get install nginx)")
+    return found
 
-    def __init__(self, env, log_dir, name):
-        self.env, self.port, self.name = env, free_port(), name
+
+class Proxy:
+    """nginx with the production config (deploy/nginx.conf, rendered by deploy/nginx_conf.py)
+    on its own loopback port, in front of one upstream address."""
+
+    def __init__(self, upstream, run_dir, name, behind=None):
+        self.upstream, self.port, self.name, self.behind = upstream, free_port(), name, behind
+        self.run_dir = Path(run_dir) / f"{name}-nginx"
+        self.process = None
+
+    def start(self):
+        sys.path.insert(0, str(ROOT / "deploy"))
+        try:
+            from nginx_conf import render
+        finally:
+            sys.path.remove(str(ROOT / "deploy"))
+        config = self.run_dir / "nginx.conf"
+        user = getpass.getuser() if os.geteuid() == 0 else None  # as root, workers would run as nobody
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        config.write_text(render(f"127.0.0.1:{self.port}", self.upstream, self.run_dir, user, self.behind))
+        self.process = subprocess.Popen([nginx_binary(), "-p", str(self.run_dir), "-c", str(config), "-g", "daemon off;"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        import socket
+        wait_for(lambda: socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close() or True,
+                 what=f"{self.name} nginx")
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()  # nginx's fast shutdown: the master stops its workers
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)  # its own session: the master and its workers
+                self.process.wait()
+            self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self):
+        path = self.run_dir / "error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+class Instance:
+    """One app server as in production: gunicorn with deploy/gunicorn.conf.py (two workers)
+    on a loopback port, behind its own nginx (`proxied`, the default), logging to a file.
+    `url` is nginx's address; `direct_url` is gunicorn's."""
+
+    def __init__(self, env, log_dir, name, proxied=True, workers=2):
+        self.env, self.port, self.name, self.workers = env, free_port(), name, workers
         self.log_path = Path(log_dir) / f"{name}.log"
         self.process = None
+        self.proxy = Proxy(f"127.0.0.1:{self.port}", log_dir, name) if proxied else None
+        if proxied:  # the app trusts X-Forwarded-* from nginx only
+            self.env = {**env, "SDP_TRUSTED_PROXIES": "127.0.0.1", "SDP_TRUSTED_PROXY": "127.0.0.1"}
 
     def start(self):
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--graceful-timeout", "2", "wsgi:app"],
-            cwd=ROOT, env={**self.env, "SDP_BIND": f"127.0.0.1:{self.port}", "SDP_WORKERS": "2"},
+            cwd=ROOT, env={**self.env, "SDP_BIND": f"127.0.0.1:{self.port}", "SDP_WORKERS": str(self.workers)},
             stdout=log, stderr=subprocess.STDOUT)
-        wait_for(lambda: requests.get(f"{self.url}/healthz", timeout=1).status_code == 200, what=self.name)
+        wait_for(lambda: requests.get(f"{self.direct_url}/healthz", timeout=1).status_code == 200, what=self.name)
+        if self.proxy and self.proxy.process is None:
+            self.proxy.start()
+            wait_for(lambda: requests.get(f"{self.url}/healthz", timeout=1).status_code == 200,
+                     what=f"{self.name} through nginx")
 
     def stop(self):
         if self.process:
@@ -78,9 +140,15 @@ class Instance:
             except subprocess.TimeoutExpired:
                 self.process.kill()
             self.process = None
+        if self.proxy:
+            self.proxy.stop()
 
     @property
     def url(self):
+        return self.proxy.url if self.proxy else self.direct_url
+
+    @property
+    def direct_url(self):
         return f"http://127.0.0.1:{self.port}"
 
     def log(self):

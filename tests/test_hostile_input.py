@@ -2,6 +2,10 @@
 hostile. Property-based tests (Hypothesis) post arbitrary text, bytes and sizes; a corpus of
 known attack payloads goes through whole journeys into the partner inbox and the CSV export.
 
+Every field also gets files (a multipart upload where text is expected, refused with the
+field's own message) and checkboxes get their choices repeated hundreds of times (kept once
+each, in order): on every step of every flow, and on the track and partner forms.
+
 Assertions: never a 5xx; never a payload reflected unescaped (public or partner pages);
 an accepted answer is stored exactly as typed (less the surrounding spaces every text
 field trims, in Unicode's composed form NFC: the same characters, so "é" typed as e plus
@@ -21,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wtforms import StringField, TextAreaField
 
+from sdp_public.report.fields import CheckboxesField
 from sdp_public.report.registry import FLOWS
 from sdp_test_helpers import (AWARENESS_ANSWERS, HATE_ANSWERS, SCAM_ANSWERS, TRANSLATION_ANSWERS, csrf_of,
                               send_report, walk_report)
@@ -95,13 +100,45 @@ def is_text(form, name):
     return isinstance(getattr(form, name), (StringField, TextAreaField))
 
 
+class Upload:
+    """A file sent as a multipart part where the form expects text (a browser never does)."""
+
+    def __init__(self, content, filename):
+        self.content, self.filename = content, filename or "upload.bin"
+
+    def part(self):
+        return (io.BytesIO(self.content), self.filename, "application/octet-stream")
+
+    def __repr__(self):
+        return f"Upload({self.content[:20]!r}, {self.filename!r})"
+
+
+uploads = st.builds(Upload, st.binary(max_size=300), st.text(max_size=30))
 values = st.one_of(
     st.text(max_size=300),
     st.sampled_from(CORPUS),
     st.builds(lambda a, b: a + MARK + b, st.text(max_size=40), st.text(max_size=40)),
     st.integers(0, 80_000).map(lambda n: "x" * n),
     st.lists(st.text(max_size=20), max_size=4),  # a field repeated, as a hand-made form can
+    uploads,
 )
+
+
+def repeated_choices(field):
+    """A checkbox answer with its choices repeated (up to 400 values), as a script can send."""
+    return st.lists(st.sampled_from([value for value, _label in field.choices]), min_size=1, max_size=400)
+
+
+def field_values(form, name):
+    field = getattr(form, name)
+    if isinstance(field, CheckboxesField):
+        return st.one_of(values, repeated_choices(field), repeated_choices(field))
+    return values
+
+
+def as_posted(fields):
+    """The request body: uploads become multipart file parts, everything else as generated."""
+    return {name: value.part() if isinstance(value, Upload) else value for name, value in fields.items()}
 
 
 def assert_safe(response, posted):
@@ -117,22 +154,31 @@ def assert_safe(response, posted):
 def test_any_text_in_any_field_of_any_step_is_answered_safely(app, primed, flow, step):
     client = primed[flow.slug]
     url = f"/en/{flow.kind}/{flow.slug}/{step.slug}?change=1"
+    with app.test_request_context():
+        form = step.form(meta={"csrf": False})
 
     @FUZZ
-    @given(st.fixed_dictionaries({name: values for name in step.answers}))
-    def post(fields):
+    @given(fields=st.fixed_dictionaries({name: field_values(form, name) for name in step.answers}),
+           multipart=st.booleans())
+    def post(fields, multipart):
         page = client.get(url)
         assert page.status_code in (200, 302)
         token = csrf_of(BeautifulSoup(page.data, "html.parser"))
-        response = client.post(url, data={"csrf_token": token, **fields})
+        shown = page.status_code == 200
+        response = client.post(url, data={"csrf_token": token, **as_posted(fields)},
+                               content_type="multipart/form-data" if multipart else None)
         assert_safe(response, fields.values())
+        if shown and any(is_text(form, name) and isinstance(value, Upload) for name, value in fields.items()):
+            assert response.status_code == 200, "a file was accepted as a text answer"
+            assert BeautifulSoup(response.data, "html.parser").select(".govuk-error-summary li")
         if response.status_code == 302 and step.show_if(draft_answers(app, client, flow)):
             stored = draft_answers(app, client, flow)
-            with app.test_request_context():
-                form = step.form(meta={"csrf": False})
             for name, value in fields.items():
                 if is_text(form, name) and isinstance(value, str) and name in stored:
                     assert stored[name] == as_typed(value), name
+                if isinstance(getattr(form, name), CheckboxesField) and name in stored:
+                    posted = value if isinstance(value, list) else [value]
+                    assert stored[name] == list(dict.fromkeys(posted)), name  # each choice once, in order
         follow = client.get(response.headers["Location"]) if response.status_code == 302 else None
         if follow is not None:
             assert_safe(follow, fields.values())
@@ -150,6 +196,62 @@ def test_raw_bytes_and_invalid_utf8_in_a_body_never_break_a_page(primed, raw, na
                 "/en/track", "/partners/sign-in"):
         response = client.post(url, data=body, content_type="application/x-www-form-urlencoded")
         assert response.status_code < 500, (url, response.status_code)
+
+
+@pytest.fixture(scope="module")
+def tracked(app):
+    """A reporter's client signed in to /track with their receipt code."""
+    client = app.test_client()
+    reference, receipt = send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])
+    page = BeautifulSoup(client.get("/en/track").data, "html.parser")
+    response = client.post("/en/track", data={"csrf_token": csrf_of(page), "reference": reference, "receipt": receipt})
+    assert response.status_code == 303
+    return client, reference
+
+
+@pytest.fixture(scope="module")
+def half_signed_in(app):
+    """A partner client between password and code (a user of its own: failures lock it)."""
+    from test_partner_inbox import make_user
+    password, _secret = make_user(app, "hostile.code@police.example", "police-hate-crime")
+    client = app.test_client()
+    page = BeautifulSoup(client.get("/partners/sign-in").data, "html.parser")
+    response = client.post("/partners/sign-in", data={"csrf_token": csrf_of(page), "email": "hostile.code@police.example",
+                                                      "password": password})
+    assert response.status_code == 302
+    return client
+
+
+# (who posts, the page with the form, where it posts, its fields): every form outside the flows
+OTHER_FORMS = [
+    ("anyone", "/en/track", "/en/track", ("reference", "receipt")),
+    ("reporter", "/en/track/report", "/en/track/report", ("information",)),
+    ("anyone", "/partners/sign-in", "/partners/sign-in", ("email", "password")),
+    ("half", "/partners/sign-in/code", "/partners/sign-in/code", ("code",)),
+    ("partner", "/partners/reports/{ref}", "/partners/reports/{ref}/note", ("text",)),
+    ("partner", "/partners/reports/{ref}", "/partners/reports/{ref}/message", ("text",)),
+    ("partner", "/partners/reports/{ref}", "/partners/reports/{ref}/refer", ("partner", "reason")),
+    ("partner", "/partners/reports/{ref}", "/partners/reports/{ref}/status", ("status",)),
+]
+
+
+@pytest.mark.parametrize("who, page_url, post_url, names", OTHER_FORMS, ids=[f[2] for f in OTHER_FORMS])
+def test_files_and_repeated_values_in_the_track_and_partner_forms_are_never_a_5xx(app, police, tracked, half_signed_in,
+                                                                                  who, page_url, post_url, names):
+    reporter, reference = tracked
+    client = {"anyone": app.test_client(), "reporter": reporter, "half": half_signed_in, "partner": police}[who]
+    page_url, post_url = page_url.format(ref=reference), post_url.format(ref=reference)
+
+    @FUZZ
+    @given(fields=st.fixed_dictionaries({name: values for name in names}), multipart=st.booleans(),
+           token_as_file=st.booleans())
+    def post(fields, multipart, token_as_file):
+        page = client.get(page_url)
+        token = csrf_of(BeautifulSoup(page.data, "html.parser"))
+        data = {"csrf_token": Upload(token.encode(), "token").part() if token_as_file else token, **as_posted(fields)}
+        response = client.post(post_url, data=data, content_type="multipart/form-data" if multipart else None)
+        assert_safe(response, fields.values())
+    post()
 
 
 def url_rules(app):

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, Length
 
 from ..db import get_session
@@ -16,6 +16,7 @@ from ..extensions import limiter
 from ..models import AuditEntry, OutboxMessage, Report, ReportEvent, ReportRoute
 from ..report import registry
 from ..report.answers import describe
+from ..report.fields import LongTextField, SecretField, TextField
 from ..security import no_store
 from ..services import audit, staff
 from ..services.submissions import sealing_context, unseal_part
@@ -30,16 +31,16 @@ PENDING_KEY = "staff_pending"
 
 
 class SignInForm(FlaskForm):
-    email = StringField("Email address", validators=[DataRequired("Enter your email address"), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
+    email = TextField("Email address", validators=[DataRequired("Enter your email address"), Length(max=254)])
+    password = SecretField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code from your authenticator app", validators=[DataRequired("Enter the 6-digit code"), Length(max=20)])
+    code = TextField("Code from your authenticator app", validators=[DataRequired("Enter the 6-digit code"), Length(max=20)])
 
 
 class TextForm(FlaskForm):
-    text = TextAreaField("Text", validators=[DataRequired("Enter some text"), Length(max=5000)])
+    text = LongTextField("Text", validators=[DataRequired("Enter some text"), Length(max=5000)])
 
 
 class StatusForm(FlaskForm):
@@ -48,7 +49,7 @@ class StatusForm(FlaskForm):
 
 class ReferForm(FlaskForm):
     partner = SelectField("Refer to", choices=[])
-    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for the referral"), Length(max=2000)])
+    reason = LongTextField("Reason", validators=[DataRequired("Give a reason for the referral"), Length(max=2000)])
 
 
 def _db():
@@ -432,7 +433,7 @@ def statistics_csv():
 
 
 class NewUserForm(FlaskForm):
-    email = StringField("Email address", validators=[DataRequired("Enter their email address"), Length(max=254)])
+    email = TextField("Email address", validators=[DataRequired("Enter their email address"), Length(max=254)])
     role = SelectField("Role", choices=[("caseworker", "Caseworker"), ("lead", "Partner lead")])
 
 

@@ -6,10 +6,10 @@ import email_validator
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField
 from wtforms.validators import StopValidation, ValidationError
 
-from .fields import Required, choice_field, long_text_field, strip_text, text_field
+from .fields import Required, TextField, choice_field, long_text_field, strip_text, text_field
 
 YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
 YES_NO_NOT_SURE = (("yes", _l("Yes")), ("no", _l("No")), ("not-sure", _l("I'm not sure")))
@@ -68,9 +68,9 @@ class WhenForm(FlaskForm):
 
 
 class WhenDateForm(FlaskForm):
-    when_day = StringField(_l("Day"), filters=[strip_text])
-    when_month = StringField(_l("Month"), filters=[strip_text])
-    when_year = StringField(_l("Year"), filters=[strip_text])
+    when_day = TextField(_l("Day"), filters=[strip_text])
+    when_month = TextField(_l("Month"), filters=[strip_text])
+    when_year = TextField(_l("Year"), filters=[strip_text])
     when_approximate = BooleanField(_l("This date is approximate"))
 
     def validate_when_day(self, field):

@@ -1,10 +1,19 @@
-"""Form pieces shared by every report and request flow: choices, checkboxes, text limits."""
+"""Form pieces shared by every form, public and partner: text fields, choices, checkboxes,
+text limits.
+
+Every text field of every form is a TextField, LongTextField or SecretField from here: they
+take text only. A browser sends text for a text input; a hand-made multipart body can send
+a file in its place, which WTForms would hand on as a FileStorage (and Length, strip and
+the validators would fail on it with a 500). Here a non-text value is refused once: the
+field is left empty and shows its own message (its "required" message, or "Enter your
+answer as text" when it is optional), the rest of the page keeps its answers.
+"""
 import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length, Optional, StopValidation, ValidationError
+from wtforms import PasswordField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 # C0/C1 control characters other than tab, newline and carriage return are refused:
 # nobody types them, and they break emails, CSV exports and terminals.
@@ -21,8 +30,60 @@ def strip_text(value):
     return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
 
 
+NOT_TEXT = _l("Enter your answer as text")
+
+
+class TextOnly:
+    """Mixed into every text field: a value that is not a string (an uploaded file) is
+    dropped unread and refused with the field's own message."""
+
+    refused = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Templates choose the widget by WTForms' type name (TextAreaField, StringField...).
+        self.type = next(c.__name__ for c in type(self).__mro__ if c.__module__.startswith("wtforms."))
+
+    def process_formdata(self, valuelist):
+        self.refused = any(not isinstance(value, str) for value in valuelist[:1])
+        if self.refused:
+            self.data, self.raw_data = "", []  # never read, stored or shown back
+            return
+        super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        if self.refused:
+            raise StopValidation(self.refusal_message())
+        super().pre_validate(form)
+
+    def refusal_message(self):
+        """The message this field gives when it has no answer, or NOT_TEXT if it is optional."""
+        for validator in self.validators:
+            if isinstance(validator, (Required, RequiredIf, DataRequired, InputRequired)) and validator.message:
+                return validator.message
+        return NOT_TEXT
+
+
+class TextField(TextOnly, StringField):
+    """A one-line text input that accepts text only."""
+
+
+class LongTextField(TextOnly, TextAreaField):
+    """A textarea that accepts text only."""
+
+
+class SecretField(TextOnly, PasswordField):
+    """A password input that accepts text only."""
+
+
 class CheckboxesField(SelectMultipleField):
-    """Checkboxes (choose all that apply). Unknown values are refused, not stored."""
+    """Checkboxes (choose all that apply). Each value counts once, in the order sent, so an
+    answer holds at most one of each choice (a value repeated 4,000 times by a hand-made
+    form is one answer, not 4,000 in the statistics). Unknown values are refused, not stored."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(list(dict.fromkeys(
+            value if isinstance(value, str) else None for value in valuelist)))
 
     def pre_validate(self, form):
         allowed = {value for value, _label in self.choices}
@@ -45,11 +106,11 @@ def text_validators(maximum, required=None, extra=()):
 
 
 def text_field(label, maximum, required=None, extra=(), **kwargs):
-    return StringField(label, validators=text_validators(maximum, required, extra), filters=[strip_text], **kwargs)
+    return TextField(label, validators=text_validators(maximum, required, extra), filters=[strip_text], **kwargs)
 
 
 def long_text_field(label, maximum, required=None, **kwargs):
-    return TextAreaField(label, validators=text_validators(maximum, required), filters=[strip_text], **kwargs)
+    return LongTextField(label, validators=text_validators(maximum, required), filters=[strip_text], **kwargs)
 
 
 class ValidChoice:

@@ -6,11 +6,10 @@ contact (or anonymous), and consent. Every label and message is translatable.
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
 
 from .common import (YES_NO_NOT_SURE, DescriptionForm, SupportForm,
                      contact_and_consent_steps, when_steps)
-from .fields import CheckboxesField, Required, RequiredIf, choice_field, long_text_field
+from .fields import CheckboxesField, Required, RequiredIf, TextField, choice_field, long_text_field
 from .flow import Flow, Step
 
 WHO = (("victim", _l("It happened to me")),
@@ -37,7 +36,7 @@ OUTCOME = (("police", _l("Report it to the police so they can investigate")),
 class WhoForm(FlaskForm):
     who = choice_field(_l("Who are you reporting as?"), WHO, _l("Select who you are reporting as"))
     # A honeypot: hidden from people, filled in by some bots. Never stored.
-    website = StringField(_l("Leave this empty"))
+    website = TextField(_l("Leave this empty"))
 
 
 class WhatForm(FlaskForm):

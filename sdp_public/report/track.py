@@ -3,8 +3,13 @@
 No account and no name: the receipt code (shown once, stored only as a slow hash) is the
 key. Guessing is limited per client, and a wrong reference costs the same time as a
 wrong code, so the page does not reveal which references exist.
+
+"Add to my report" is bounded: TRACK_ADD_LIMIT additions per report in all and
+TRACK_ADD_SESSION_LIMIT per sign-in (counted in the database from the sign-in's time, so a
+replayed cookie does not reset it), and partners get one email per batch of additions.
 """
 import time
+from datetime import datetime, timezone
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -24,6 +29,11 @@ STATUS_LABELS = {
     "new": _l("Received"), "acknowledged": _l("Seen by the team dealing with it"),
     "in-progress": _l("Being dealt with"), "referred": _l("Passed to another organisation"),
     "closed": _l("Closed"),
+}
+
+LIMIT_MESSAGES = {
+    "report": _l("You cannot add any more information to this report online. If you have more to tell us, make a new report."),
+    "session": _l("You have added information several times already. To add more, come back later and find your report again with its reference and receipt code."),
 }
 
 
@@ -54,7 +64,8 @@ def track():
     if request.method == "POST" and form.validate():
         report = submissions.find(get_session(), form.reference.data)
         if codes.check_receipt(form.receipt.data, report.receipt_hash if report else None):
-            session[SESSION_KEY] = {"report": report.id, "until": time.time() + TRACK_MINUTES * 60}
+            now = time.time()
+            session[SESSION_KEY] = {"report": report.id, "since": now, "until": now + TRACK_MINUTES * 60}
             return redirect(url_for("report.track_status"), code=303)
         form.receipt.errors.append(_l("The reference and receipt code do not match a report. Check them and try again."))
     return render_template("report/track.html", form=form, exit_page=True)
@@ -70,8 +81,17 @@ def track_status():
     form = AddInformationForm()
     added = request.args.get("added") == "1"
     if request.method == "POST" and form.validate():
-        submissions.add_information(get_session(), report, form.information.data, current_app.extensions["sdp_sealer"])
-        return redirect(url_for("report.track_status", added="1"), code=303)
+        held = session[SESSION_KEY]
+        try:
+            submissions.add_information(
+                get_session(), report, form.information.data, current_app.extensions["sdp_sealer"],
+                limit=current_app.config["TRACK_ADD_LIMIT"], session_limit=current_app.config["TRACK_ADD_SESSION_LIMIT"],
+                # a sign-in from before "since" was kept counts from its start: 30 minutes ago at most
+                since=datetime.fromtimestamp(held.get("since", held["until"] - TRACK_MINUTES * 60), timezone.utc))
+        except submissions.AdditionLimit as reached:
+            form.information.errors.append(LIMIT_MESSAGES[reached.scope])
+        else:
+            return redirect(url_for("report.track_status", added="1"), code=303)
     added_count = sum(1 for e in report.events if e.kind == "reporter-information")
     sealer = current_app.extensions["sdp_sealer"]
     messages = [(e.created_at, submissions.unseal_part(sealer, report, "event", e.sealed_body)["text"])

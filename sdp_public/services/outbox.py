@@ -1,15 +1,32 @@
 """The outbox: emails committed with their report, delivered by `flask --app wsgi outbox deliver`.
 
-Each message is claimed with a compare-and-set UPDATE (status pending, lock free or
-expired -> locked by this worker's token): exactly one worker wins a message, on SQLite
-and on PostgreSQL alike. On PostgreSQL candidates are also picked with
-FOR UPDATE SKIP LOCKED so busy workers do not queue behind each other. A failed send is
-retried with exponential backoff until it goes; nothing is dropped.
+Claiming. A worker claims up to BATCH due messages with a compare-and-set UPDATE (status
+pending, lock free or expired -> locked_until = now + lock, lock_token = this pass's random
+token): exactly one worker wins a message, on SQLite and on PostgreSQL alike. On PostgreSQL
+candidates are also picked with FOR UPDATE SKIP LOCKED so busy workers do not queue behind
+each other. The lock lasts OUTBOX_LOCK_SECONDS (SDP_OUTBOX_LOCK_SECONDS, 300).
 
-A worker that dies after sending but before recording it leaves the lock to expire and
-the message is sent again: at least once, never lost. Partner emails carry only a
-reference and a link, so a duplicate costs nothing but a second notification.
+Re-claiming before each send. A batch can take longer than the lock (a slow relay: 50
+messages at 7 s each outlast 5 minutes), and once a lock has expired another worker may
+claim the same message. So just before sending each message the worker renews its claim
+with a second compare-and-set (lock_token and locked_until still the values it wrote ->
+locked_until = now + lock); if that matches no row, the message was claimed by someone
+else and this worker skips it. The send is then covered by a fresh, whole lock, and the
+result is recorded as that worker's.
+
+What delivery promises: AT LEAST ONCE. Every queued message is sent eventually (a refused
+or unreachable relay is retried with backoff, 30 s doubling to an hour; nothing is dropped),
+and while workers stay alive no message is sent twice, however slow the relay. A duplicate
+is possible only if a worker stops between the relay accepting a message and the "sent"
+row being committed (a crash, a kill, a lost database), or if one single send outlasts the
+whole lock (the SMTP client gives up after 10 s per step, far inside 5 minutes). Duplicates
+are suppressed downstream where possible: every attempt of a message carries the same
+Message-ID (derived from the message and the secret key), which mail systems use to fold
+repeats. Partner emails carry only a reference and a link, so a duplicate costs nothing
+but a second notification.
 """
+import hashlib
+import hmac
 import logging
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -35,7 +52,11 @@ def backoff(attempts):
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
 
 
-def _claim(db, now):
+def lock_length(config):
+    return timedelta(seconds=float(config.get("OUTBOX_LOCK_SECONDS", LOCK.total_seconds())))
+
+
+def _claim(db, now, lock=LOCK):
     query = (select(OutboxMessage.id)
              .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
                     (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now))
@@ -50,11 +71,33 @@ def _claim(db, now):
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
                    (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now))
-            .values(locked_until=now + LOCK, lock_token=token))
+            .values(locked_until=now + lock, lock_token=token))
         if result.rowcount == 1:
             claimed.append(message_id)
     db.commit()
-    return token, claimed
+    return token, claimed, now + lock
+
+
+def _renew(db, message_id, token, held_until, lock):
+    """Compare-and-set: extend this worker's claim on one message to a whole lock from now, if
+    it is still this worker's (token and expiry as written). Returns the new expiry, or None
+    when another worker has claimed the message since (or it is no longer pending)."""
+    until = datetime.now(timezone.utc) + lock
+    result = db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
+               OutboxMessage.lock_token == token, OutboxMessage.locked_until == held_until)
+        .values(locked_until=until))
+    db.commit()
+    return until if result.rowcount == 1 else None
+
+
+def message_id_header(config, message_id, sender):
+    """The same Message-ID for every attempt at one outbox message, so a duplicate (a worker
+    that died after sending) can be recognised downstream; it reveals nothing (a keyed hash)."""
+    key = str(config.get("SECRET_KEY") or "").encode()
+    digest = hmac.new(key, f"outbox-message:{message_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"<{digest}@{sender.rsplit('@', 1)[-1] if '@' in sender else 'localhost'}>"
 
 
 def compose(message, report, config, router, sealer):
@@ -85,34 +128,41 @@ def _describe(exc):
     return f"{exc.__class__.__name__}{f' {code}' if code else ''}"[:200]
 
 
-def deliver(db, config, router, sealer, now=None):
-    """Send what is due; returns (sent, failed)."""
+def deliver(db, config, router, sealer, now=None, lock=None):
+    """Send what is due; returns (sent, failed). `lock` (a timedelta) defaults to the config's."""
     now = now or datetime.now(timezone.utc)
-    token, claimed = _claim(db, now)
+    lock = lock or lock_length(config)
+    token, claimed, held_until = _claim(db, now, lock)
     sent = failed = 0
     for message_id in claimed:
+        until = _renew(db, message_id, token, held_until, lock)
+        if until is None:
+            logger.info("outbox: message %s was claimed by another worker; skipped", message_id)
+            continue
         message = db.get(OutboxMessage, message_id)
         report = db.get(Report, message.report_id)
         try:
-            send(config["SMTP_URL"], compose(message, report, config, router, sealer))
+            email = compose(message, report, config, router, sealer)
+            del email["Message-ID"]
+            email["Message-ID"] = message_id_header(config, message.id, config["MAIL_FROM"])
+            send(config["SMTP_URL"], email)
         except Exception as exc:  # noqa: BLE001 - one bad message must never block the queue
             if not isinstance(exc, (MailError, OSError)):
                 logger.exception("outbox: message %s could not be composed", message.id)
             failed += 1
-            message.attempts += 1
-            message.next_attempt_at = now + backoff(message.attempts)
-            message.last_error = _describe(exc)
-            message.locked_until = None
-            logger.warning("outbox: message %s not sent (attempt %s): %s", message.id, message.attempts,
+            values = {"attempts": OutboxMessage.attempts + 1, "next_attempt_at": now + backoff(message.attempts + 1),
+                      "last_error": _describe(exc), "locked_until": None}
+            logger.warning("outbox: message %s not sent (attempt %s): %s", message.id, message.attempts + 1,
                            exc.__class__.__name__)
+            # a failure is recorded only if the claim is still ours: another worker may hold it now
+            condition = (OutboxMessage.lock_token == token, OutboxMessage.locked_until == until)
         else:
             sent += 1
-            message.status = "sent"
-            message.sent_at = datetime.now(timezone.utc)
-            message.attempts += 1
-            message.locked_until = None
-            message.last_error = None
+            values = {"status": "sent", "sent_at": datetime.now(timezone.utc), "attempts": OutboxMessage.attempts + 1,
+                      "locked_until": None, "last_error": None}
             logger.info("outbox: message %s for report %s sent", message.id, report.reference)
+            condition = ()  # it went: record it whoever holds the lock, so nobody sends it again
+        db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, *condition).values(**values))
         db.commit()
     return sent, failed
 

@@ -8,7 +8,7 @@ drafts.Claim), so of several Sends from one draft exactly one stores a report.
 """
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..models import OutboxMessage, Report, ReportEvent, ReportRoute, ReportStatistic
@@ -109,13 +109,43 @@ def find(db, reference):
     return db.scalar(select(Report).where(Report.reference == codes.normalise_reference(reference)))
 
 
-def add_information(db, report, text, sealer, now=None):
-    """The reporter adds to their report from the track page; each partner hears of it."""
+class AdditionLimit(Exception):
+    """No more "add to my report" now: `scope` is "report" (the report's total is reached)
+    or "session" (this sign-in's share is)."""
+
+    def __init__(self, scope):
+        super().__init__(scope)
+        self.scope = scope
+
+
+def add_information(db, report, text, sealer, limit, session_limit=None, since=None, now=None):
+    """The reporter adds to their report from the track page; each partner hears of it.
+
+    At most `limit` additions per report, and `session_limit` since `since` (the moment this
+    browser signed in with the receipt code): beyond either, AdditionLimit and nothing is
+    stored. The count is taken with the report's row locked (PostgreSQL; SQLite writes one
+    at a time), so parallel posts cannot slip past it. A partner hears once per batch: while
+    a partner-update for this report and partner is still pending, no other is queued (the
+    email carries no answers, only "new information on <reference>")."""
     now = now or datetime.now(timezone.utc)
+    db.execute(select(Report.id).where(Report.id == report.id).with_for_update())
+    added = select(func.count()).select_from(ReportEvent).where(
+        ReportEvent.report_id == report.id, ReportEvent.kind == "reporter-information")
+    if db.scalar(added) >= limit:
+        db.rollback()
+        raise AdditionLimit("report")
+    if session_limit is not None and since is not None and \
+            db.scalar(added.where(ReportEvent.created_at >= since)) >= session_limit:
+        db.rollback()
+        raise AdditionLimit("session")
     db.add(ReportEvent(report_id=report.id, kind="reporter-information", actor="reporter", created_at=now,
                        sealed_body=sealer.seal({"text": text}, sealing_context(report.reference, report.form, "event"))))
+    waiting = set(db.scalars(select(OutboxMessage.partner).where(
+        OutboxMessage.report_id == report.id, OutboxMessage.kind == "partner-update",
+        OutboxMessage.status == "pending")).all())
     for route in report.routes:
-        db.add(OutboxMessage(report_id=report.id, kind="partner-update", partner=route.partner,
-                             next_attempt_at=now, created_at=now, status="pending", attempts=0))
+        if route.partner not in waiting:
+            db.add(OutboxMessage(report_id=report.id, kind="partner-update", partner=route.partner,
+                                 next_attempt_at=now, created_at=now, status="pending", attempts=0))
     report.updated_at = now
     db.commit()
