@@ -134,10 +134,10 @@ def test_no_answer_reaches_a_log_a_url_or_an_email(app, smtp, caplog, flow, answ
 @pytest.mark.db
 def test_production_responses_carry_hsts_and_secure_cookies(app, migrated_database, tmp_path, monkeypatch):
     from sdp_public import create_app
-    from test_config import KEYS, STRONG
+    from test_config import SAFE
     monkeypatch.setenv("SDP_ENV", "production")
-    for name, value in (("SDP_SECRET_KEY", STRONG), ("SDP_SEALING_KEYS", KEYS), ("SDP_INSTANCE_PATH", str(tmp_path)),
-                        ("SDP_DATABASE_URL", migrated_database)):
+    for name, value in ({**SAFE, "SDP_INSTANCE_PATH": str(tmp_path), "SDP_DATABASE_URL": migrated_database,
+                         "SDP_REDIS_URL": "redis://127.0.0.1:6379/15"}).items():
         monkeypatch.setenv(name, value)
     for partner in app.extensions["sdp_router"].partners.values():
         monkeypatch.setenv(partner.mailbox_env, f"{partner.slug}@partners.example")
