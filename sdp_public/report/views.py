@@ -100,6 +100,7 @@ def step(kind, flow_slug, step_slug):
                 updated["honeypot"] = True
             updated = flow.clean(updated)
             if not answers and not _may_start_a_draft():
+                logger.info("new draft refused on %s: DRAFT_START_LIMIT reached", flow.slug)
                 abort(429)
             drafts.save(flow.slug, updated)
             following = flow.next_step(updated)
