@@ -141,6 +141,10 @@ def test_production_responses_carry_hsts_and_secure_cookies(app, migrated_databa
         monkeypatch.setenv(name, value)
     for partner in app.extensions["sdp_router"].partners.values():
         monkeypatch.setenv(partner.mailbox_env, f"{partner.slug}@partners.example")
+    from sdp_public.extensions import limiter
+    kept = limiter._storage, limiter._limiter  # the limiter is one object for every app: give it back after
+    monkeypatch.setattr(limiter, "_storage", kept[0])
+    monkeypatch.setattr(limiter, "_limiter", kept[1])
     application = create_app()
     client = application.test_client()
     response = client.get("/en/", base_url="https://safedurham.example")
