@@ -193,3 +193,13 @@ def test_question_pages_and_new_drafts_are_limited_per_client(app, migrated_data
     statuses = [first_answer(client, "de").status_code for _ in range(6)]
     assert statuses[:4] == [302] * 4 and set(statuses[4:]) == {429}, statuses
     site.extensions["sdp_engine"].dispose()
+
+
+def test_which_peers_are_trusted_proxies():
+    from sdp_public.front_door import FrontDoor
+    door = FrontDoor(None, ["10.0.0.0/8", "2001:db8::1", "unix"])
+    for peer in ("10.1.2.3", "::ffff:10.1.2.3", "2001:db8::1", ""):  # "": gunicorn on a unix socket
+        assert door.trusted(peer), peer
+    for peer in ("11.0.0.1", "2001:db8::2", "unknown", "10.1.2.3, 11.0.0.1"):
+        assert not door.trusted(peer), peer
+    assert not FrontDoor(None, []).trusted("") and not FrontDoor(None, []).trusted("127.0.0.1")
