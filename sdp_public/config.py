@@ -90,6 +90,8 @@ def load_config(env=None, **overrides):
     env = os.environ if env is None else env
     production = env.get("SDP_ENV", "embedded") == "production"
     instance = _instance_dir(env)
+    if "SDP_TRUSTED_PROXY" in env:  # the old name: ignoring it would key every client's limits to the proxy
+        raise ConfigError("SDP_TRUSTED_PROXY is no longer read: set SDP_TRUSTED_PROXIES (addresses or networks)")
     site_url, site_host, script_root = _site(env.get("SDP_SITE_URL"))
     extra_hosts = [h.strip() for h in env.get("SDP_TRUSTED_HOSTS", "").split(",") if h.strip()]
 

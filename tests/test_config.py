@@ -80,6 +80,7 @@ def test_site_url_gives_the_trusted_hosts_and_the_script_root(tmp_path):
     ({"SDP_TRUSTED_PROXIES": "the load balancer"}, "SDP_TRUSTED_PROXIES"),
     ({"SDP_TRUSTED_PROXIES": "10.0.0.1/8"}, "SDP_TRUSTED_PROXIES"),
     ({"SDP_SITE_URL": "safedurham.example"}, "SDP_SITE_URL"),
+    ({"SDP_TRUSTED_PROXY": "10.0.0.1"}, "SDP_TRUSTED_PROXIES"),
 ])
 def test_malformed_front_door_settings_are_refused(tmp_path, env, problem):
     with pytest.raises(ConfigError, match=problem):
