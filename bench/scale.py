@@ -137,7 +137,8 @@ def main():
         raise SystemExit("wrk is needed: apt-get install wrk")
     instance = tempfile.mkdtemp(prefix="sdp-bench-")
     env = {**os.environ, "SDP_INSTANCE_PATH": instance, "PYTHONPATH": str(ROOT), "SDP_WORKERS": str(args.workers),
-           "SDP_REPORT_MINIMUM_SECONDS": "0", "SDP_SUBMIT_RATE_LIMIT": "1000000 per minute"}
+           "SDP_REPORT_MINIMUM_SECONDS": "0", "SDP_SUBMIT_RATE_LIMIT": "1000000 per minute",
+           "SDP_STEP_RATE_LIMIT": "1000000 per minute", "SDP_DRAFT_START_LIMIT": "1000000 per minute"}
     rows, cold, weight = [], {}, None
     admin, pg_name, pg_url = postgres_database()
     try:

@@ -132,7 +132,8 @@ def main():
     args = parser.parse_args()
     instance = tempfile.mkdtemp(prefix="sdp-bench-")
     env = {**os.environ, "SDP_INSTANCE_PATH": instance, "PYTHONPATH": str(ROOT),
-           "SDP_REPORT_MINIMUM_SECONDS": "0", "SDP_SUBMIT_RATE_LIMIT": "100000 per minute"}
+           "SDP_REPORT_MINIMUM_SECONDS": "0", "SDP_SUBMIT_RATE_LIMIT": "100000 per minute",
+           "SDP_STEP_RATE_LIMIT": "1000000 per minute", "SDP_DRAFT_START_LIMIT": "1000000 per minute"}
     admin, pg_name, pg_url = postgres_database()
     rows = []
     try:

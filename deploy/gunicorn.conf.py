@@ -27,7 +27,13 @@ preload_app = True      # import and render-cache set-up once, then fork: faster
 accesslog = None        # the app writes its own request log without addresses or queries
 errorlog = "-"
 loglevel = "info"
-forwarded_allow_ips = os.environ.get("SDP_TRUSTED_PROXY", "127.0.0.1")
+# Forwarded headers (X-Forwarded-Proto and the like) only from the proxies the app trusts
+# too (SDP_TRUSTED_PROXIES, none by default: gunicorn's own default trusts 127.0.0.1, so any
+# local client could set them). No proxy may set SCRIPT_NAME: gunicorn would take it as the
+# script root; the app's script root is SITE_URL's path (see sdp_public/front_door.py).
+forwarded_allow_ips = ",".join(p.strip() for p in os.environ.get("SDP_TRUSTED_PROXIES", "").split(",")
+                               if p.strip() and p.strip() != "unix")
+forwarder_headers = ""
 
 
 

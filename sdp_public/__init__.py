@@ -4,13 +4,12 @@ import logging
 from flask import Flask
 from markupsafe import Markup, escape
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from werkzeug.middleware.proxy_fix import ProxyFix
-
 from . import cli, db, errors, i18n, request_log, security
 from .config import load_config
 from .contacts import load_contacts, load_services
 from .content import ContentStore
 from .extensions import csrf, limit_only_decorated_views, limiter
+from .front_door import FrontDoor
 
 
 def create_app(config=None):
@@ -18,9 +17,8 @@ def create_app(config=None):
     settings = load_config(**(config or {}))
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
     app.config.update(settings)
-    # One trusted proxy (the load balancer) in production; none when serving directly.
-    if app.config["SDP_ENV"] == "production":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    # Forwarded headers only from the configured proxies; the script root only from SITE_URL.
+    app.wsgi_app = FrontDoor(app.wsgi_app, app.config["TRUSTED_PROXIES"], app.config["SCRIPT_ROOT"])
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(app.root_path + "/templates"),
@@ -81,4 +79,5 @@ def create_app(config=None):
     # One stream for every logger (ours, the limiter's, SQLAlchemy's warnings), so an
     # outage reported by a library is seen; basicConfig does nothing if one is set up.
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    request_log.mask_addresses()  # in every record of every logger: no client address is ever logged
     return app

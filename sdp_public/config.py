@@ -3,11 +3,14 @@
 Embedded (the default): SQLite in WAL mode under instance/, rate limits in memory, mail
 written to files under instance/mail/, a secret key generated once into instance/.
 Production (SDP_ENV=production): PostgreSQL and Redis from the environment, and the app
-refuses to start with a missing secret, an in-memory database or DEBUG on.
+refuses to start with a missing secret, an in-memory database, DEBUG on, limits counted
+per process, no site address, or mail that would only pile up as files.
 """
+import ipaddress
 import os
 import secrets
 import tempfile
+from urllib.parse import urlsplit
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -61,11 +64,42 @@ def _embedded_sealing_keys(instance):
     return _made_once(instance / "sealing_keys", new_key_spec)
 
 
+def _trusted_proxies(value):
+    """SDP_TRUSTED_PROXIES: the addresses or networks of the proxies in front (comma
+    separated; "unix" for a proxy on a unix socket). Empty: trust no forwarded header."""
+    proxies = []
+    for item in (part.strip() for part in (value or "").split(",")):
+        if not item:
+            continue
+        if item != "unix":
+            try:
+                ipaddress.ip_network(item)  # strict, as gunicorn reads it: 10.0.0.1/8 is a mistake
+            except ValueError:
+                raise ConfigError(f"SDP_TRUSTED_PROXIES: {item!r} is not an address or network") from None
+        proxies.append(item)
+    return proxies
+
+
+def _site(value):
+    """SDP_SITE_URL split into the URL (no trailing slash), its host and its path prefix."""
+    url = (value or "").strip().rstrip("/")
+    if not url:
+        return "", None, ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"SDP_SITE_URL must look like https://host[/path], not {url!r}")
+    return url, parts.hostname, parts.path
+
+
 def load_config(env=None, **overrides):
     """Build the Flask config mapping from environment variables (os.environ by default)."""
     env = os.environ if env is None else env
     production = env.get("SDP_ENV", "embedded") == "production"
     instance = _instance_dir(env)
+    if "SDP_TRUSTED_PROXY" in env:  # the old name: ignoring it would key every client's limits to the proxy
+        raise ConfigError("SDP_TRUSTED_PROXY is no longer read: set SDP_TRUSTED_PROXIES (addresses or networks)")
+    site_url, site_host, script_root = _site(env.get("SDP_SITE_URL"))
+    extra_hosts = [h.strip() for h in env.get("SDP_TRUSTED_HOSTS", "").split(",") if h.strip()]
 
     config = {
         "SDP_ENV": "production" if production else "embedded",
@@ -111,12 +145,23 @@ def load_config(env=None, **overrides):
         "TRACK_ADD_SESSION_LIMIT": int(env.get("SDP_TRACK_ADD_SESSION_LIMIT", 5)),
         # How long an outbox worker's claim on a message lasts; renewed just before each send.
         "OUTBOX_LOCK_SECONDS": float(env.get("SDP_OUTBOX_LOCK_SECONDS", 300)),
+        # Question-page answers: a person answers a few dozen pages per report; a script thousands.
+        "STEP_RATE_LIMIT": env.get("SDP_STEP_RATE_LIMIT", "300 per hour"),
+        # New drafts (a first answer with no draft yet) per client: each one is a database row.
+        "DRAFT_START_LIMIT": env.get("SDP_DRAFT_START_LIMIT", "20 per hour"),
         "RATELIMIT_SWALLOW_ERRORS": True,  # a limiter outage must never lose a report
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Where "Exit this page" goes: the page GOV.UK services use for the same purpose.
         "EXIT_URL": env.get("SDP_EXIT_URL", "https://www.bbc.co.uk/weather"),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        "SITE_URL": env.get("SDP_SITE_URL", "").rstrip("/"),
+        "SITE_URL": site_url,
+        # The script root (a site under a path) comes from SITE_URL, never from a request header.
+        "SCRIPT_ROOT": script_root,
+        # Requests naming another Host get a 400: the site's own host and any extra ones
+        # (e.g. the address a load balancer's health check uses). None: any host.
+        "TRUSTED_HOSTS": ([site_host] if site_host else []) + extra_hosts or None,
+        # Forwarded headers (X-Forwarded-For/-Proto/-Host) are believed only from these.
+        "TRUSTED_PROXIES": _trusted_proxies(env.get("SDP_TRUSTED_PROXIES")),
     }
     config.update(overrides)
     if production:
@@ -138,5 +183,13 @@ def check_production(config):
         problems.append("DEBUG is on")
     if not config.get("SEALING_KEYS"):
         problems.append("SDP_SEALING_KEYS is not set")
+    if str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
+        problems.append("SDP_REDIS_URL is not set (rate limits would count per worker process)")
+    if not config.get("SITE_URL"):
+        problems.append("SDP_SITE_URL is not set (emails would carry links nobody can follow)")
+    elif not config["SITE_URL"].startswith("https://"):
+        problems.append("SDP_SITE_URL is not https://")
+    if str(config.get("SMTP_URL", "file://")).startswith("file://"):
+        problems.append("SDP_SMTP_URL is not set or is file:// (notifications would pile up as files)")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))

@@ -15,8 +15,21 @@ logger = logging.getLogger("sdp_public.errors")
 _HANDLED = (400, 403, 404, 405, 413, 414, 429, 431, 500, 503)
 
 
+def _bind_urls_if_refused():
+    """A request refused before routing (a Host that is not the site's) has no URL adapter:
+    bind one to the site itself, so the refusal is our full page, with links to our own site."""
+    from flask import current_app
+    from flask.globals import request_ctx
+    if request_ctx and request_ctx.url_adapter is None:
+        app = current_app._get_current_object()
+        hosts = app.config.get("TRUSTED_HOSTS") or ["localhost"]
+        request_ctx.url_adapter = app.url_map.bind(hosts[0], script_name=app.config.get("SCRIPT_ROOT") or "/",
+                                                   url_scheme=app.config.get("PREFERRED_URL_SCHEME", "http"))
+
+
 def _render(status):
     try:
+        _bind_urls_if_refused()
         return render_template("errors/error.html", status=status,
                                unknown_language=g.get("unknown_language", False)), status
     except Exception:  # the last line of defence: a plain page, still no stack trace

@@ -1,18 +1,35 @@
 """Flask extensions, created unbound and attached in create_app with init_app."""
-from flask import request
+import hashlib
+import hmac
+import ipaddress
+
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
 
-def _client_key():
-    # Behind the load balancer ProxyFix has already put the client's address here.
-    return request.remote_addr or "unknown"
+def client_key():
+    """Who a rate limit counts: the client's address (its socket's, or what a trusted proxy
+    said: see front_door.py), an IPv6 client by its /64 (one home or phone holds a whole
+    /64 and can pick any address in it). Kept as a keyed hash, so neither the limiter's
+    storage nor its log lines ever hold the address."""
+    address = request.remote_addr or ""
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        client = address or "unknown"
+    else:
+        if parsed.version == 6 and parsed.ipv4_mapped:
+            parsed = parsed.ipv4_mapped
+        client = str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else str(parsed)
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"ratelimit:" + client.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 babel = Babel()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=_client_key, default_limits=[])
+limiter = Limiter(key_func=client_key, default_limits=[])
 
 
 def limit_only_decorated_views(app):

@@ -3,14 +3,69 @@
 Logged: method, the URL *rule* (not the path or query, which can carry a search term or
 a reference), status, language and duration. Not logged: IP address, user agent, query
 string, form data, cookies.
+
+Libraries log addresses too (Flask-Limiter names the client next to the endpoint it
+limited; a driver's error names a host): mask_addresses() rewrites every log record the
+process makes, whichever logger and handler, so no IPv4 or IPv6 address is written.
 """
+import ipaddress
 import json
 import logging
+import re
 import time
 
 from flask import g, request
 
 logger = logging.getLogger("sdp_public.requests")
+
+MASK = "[address]"
+_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])")
+# A run of hex groups and colons, checked with ipaddress (so a time like 20:37:47 stays).
+_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:|:)[0-9A-Fa-f:]*:(?:\[address\]|[0-9A-Fa-f]{1,4})?(?:%[\w.]+)?(?![\w:])")
+# Cheap tests first: most records (the request log) hold neither pattern.
+_MAYBE_IPV4 = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
+_MAYBE_IPV6 = re.compile(r"[0-9A-Fa-f:]:[0-9A-Fa-f:]")
+
+
+def _replace_ipv6(match):
+    text = match.group(0)
+    try:
+        ipaddress.IPv6Address(text.split("%", 1)[0].replace(MASK, "0.0.0.0"))
+    except ValueError:
+        return text
+    return MASK
+
+
+def mask(text):
+    """The text with every IPv4 and IPv6 address replaced by [address]."""
+    if _MAYBE_IPV4.search(text):
+        text = _IPV4.sub(MASK, text)  # first, so an IPv4-mapped IPv6 address is one run
+    if _MAYBE_IPV6.search(text):
+        text = _IPV6.sub(_replace_ipv6, text)
+    return text
+
+
+def mask_addresses():
+    """Make every LogRecord with its addresses masked (idempotent: installed once)."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "masks_addresses", False):
+        return
+
+    def masked_record(*args, **kwargs):
+        record = make(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is the logging module's to report
+            return record
+        clean = mask(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    masked_record.masks_addresses = True
+    logging.setLogRecordFactory(masked_record)
 
 
 def init_app(app):

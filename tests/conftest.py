@@ -47,7 +47,8 @@ def app(migrated_database, tmp_path_factory):
     application = create_app({"DATABASE_URL": migrated_database, "INSTANCE_PATH": str(instance),
                               "TESTING": True, "SUBMIT_RATE_LIMIT": "1000 per minute",
                               "TRACK_RATE_LIMIT": "1000 per minute", "REPORT_MINIMUM_SECONDS": 0,
-                              "PARTNER_SIGN_IN_LIMIT": "1000 per minute"})
+                              "PARTNER_SIGN_IN_LIMIT": "1000 per minute",
+                              "STEP_RATE_LIMIT": "100000 per minute", "DRAFT_START_LIMIT": "10000 per minute"})
     yield application
     application.extensions["sdp_engine"].dispose()
 

@@ -162,6 +162,7 @@ def environment(app, database_url, instance_path, **extra):
     env.update({"SDP_DATABASE_URL": database_url, "SDP_INSTANCE_PATH": str(instance_path),
                 "SDP_SECRET_KEY": "s" * 64, "SDP_SEALING_KEYS": app.config["SEALING_KEYS"],
                 "SDP_REPORT_MINIMUM_SECONDS": "0", "SDP_SUBMIT_RATE_LIMIT": "1000 per minute",
+                "SDP_STEP_RATE_LIMIT": "100000 per minute", "SDP_DRAFT_START_LIMIT": "10000 per minute",
                 "PYTHONPATH": str(ROOT)})
     env.update(extra)
     return env

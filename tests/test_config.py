@@ -5,6 +5,14 @@ from sdp_public.config import ConfigError, load_config
 
 STRONG = "k" * 64
 KEYS = "a1:" + "A" * 43
+# Everything production needs; each refusal test takes one thing away or spoils it.
+SAFE = {"SDP_SECRET_KEY": STRONG, "SDP_SEALING_KEYS": KEYS, "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp",
+        "SDP_REDIS_URL": "redis://redis.internal:6379/0", "SDP_SMTP_URL": "smtp://mail.internal:25",
+        "SDP_SITE_URL": "https://safedurham.example"}
+
+
+def without(*names, **changes):
+    return {**{k: v for k, v in SAFE.items() if k not in names}, **changes}
 
 
 def test_embedded_defaults_need_no_setup(tmp_path):
@@ -29,12 +37,21 @@ def test_the_environment_overrides_the_defaults(tmp_path):
 
 
 @pytest.mark.parametrize("env, problem", [
-    ({"SDP_DATABASE_URL": "postgresql+psycopg://db/sdp", "SDP_SEALING_KEYS": KEYS}, "SDP_SECRET_KEY is not set"),
-    ({"SDP_DATABASE_URL": "postgresql+psycopg://db/sdp", "SDP_SECRET_KEY": STRONG}, "SDP_SEALING_KEYS is not set"),
-    ({"SDP_SECRET_KEY": "short", "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp"}, "shorter than 32"),
-    ({"SDP_SECRET_KEY": STRONG, "SDP_DATABASE_URL": "sqlite:///:memory:"}, "in-memory"),
-    ({"SDP_SECRET_KEY": STRONG, "SDP_DATABASE_URL": "sqlite://"}, "in-memory"),
-    ({"SDP_SECRET_KEY": STRONG, "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp", "SDP_DEBUG": "1"}, "DEBUG"),
+    (without("SDP_SECRET_KEY"), "SDP_SECRET_KEY is not set"),
+    (without("SDP_SEALING_KEYS"), "SDP_SEALING_KEYS is not set"),
+    (without(SDP_SECRET_KEY="short"), "shorter than 32"),
+    (without(SDP_DATABASE_URL="sqlite:///:memory:"), "in-memory"),
+    (without(SDP_DATABASE_URL="sqlite://"), "in-memory"),
+    (without(SDP_DEBUG="1"), "DEBUG"),
+    # limits in memory count per worker process: "10 per hour" becomes 10 x workers
+    (without("SDP_REDIS_URL"), "SDP_REDIS_URL is not set"),
+    (without(SDP_REDIS_URL="memory://"), "SDP_REDIS_URL is not set"),
+    # no site address: emails carry relative links, the sitemap follows the Host header
+    (without("SDP_SITE_URL"), "SDP_SITE_URL is not set"),
+    (without(SDP_SITE_URL="http://safedurham.example"), "SDP_SITE_URL is not https"),
+    # mail written to files: notifications pile up and nobody is told
+    (without("SDP_SMTP_URL"), "SDP_SMTP_URL is not set or is file://"),
+    (without(SDP_SMTP_URL="file:///var/mail/sdp"), "SDP_SMTP_URL is not set or is file://"),
 ])
 def test_production_refuses_unsafe_settings(tmp_path, env, problem):
     with pytest.raises(ConfigError, match=problem):
@@ -42,11 +59,32 @@ def test_production_refuses_unsafe_settings(tmp_path, env, problem):
 
 
 def test_production_with_safe_settings_starts_with_secure_cookies(tmp_path):
-    config = load_config({"SDP_ENV": "production", "SDP_INSTANCE_PATH": str(tmp_path), "SDP_SECRET_KEY": STRONG,
-                          "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp", "SDP_SEALING_KEYS": KEYS})
+    config = load_config({"SDP_ENV": "production", "SDP_INSTANCE_PATH": str(tmp_path), **SAFE})
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert not (tmp_path / "secret_key").exists()  # production never invents a secret
     assert not (tmp_path / "sealing_keys").exists()
+    assert config["TRUSTED_HOSTS"] == ["safedurham.example"]
+    assert config["TRUSTED_PROXIES"] == []  # no forwarded header is believed unless told
+
+
+def test_site_url_gives_the_trusted_hosts_and_the_script_root(tmp_path):
+    config = load_config({"SDP_INSTANCE_PATH": str(tmp_path), "SDP_SITE_URL": "https://example.org/safe/",
+                          "SDP_TRUSTED_HOSTS": "www.example.org, 10.0.0.5", "SDP_TRUSTED_PROXIES": "10.0.0.0/8, ::1"})
+    assert config["SITE_URL"] == "https://example.org/safe" and config["SCRIPT_ROOT"] == "/safe"
+    assert config["TRUSTED_HOSTS"] == ["example.org", "www.example.org", "10.0.0.5"]
+    assert config["TRUSTED_PROXIES"] == ["10.0.0.0/8", "::1"]
+    assert load_config({"SDP_INSTANCE_PATH": str(tmp_path)})["TRUSTED_HOSTS"] is None  # embedded: any host
+
+
+@pytest.mark.parametrize("env, problem", [
+    ({"SDP_TRUSTED_PROXIES": "the load balancer"}, "SDP_TRUSTED_PROXIES"),
+    ({"SDP_TRUSTED_PROXIES": "10.0.0.1/8"}, "SDP_TRUSTED_PROXIES"),
+    ({"SDP_SITE_URL": "safedurham.example"}, "SDP_SITE_URL"),
+    ({"SDP_TRUSTED_PROXY": "10.0.0.1"}, "SDP_TRUSTED_PROXIES"),
+])
+def test_malformed_front_door_settings_are_refused(tmp_path, env, problem):
+    with pytest.raises(ConfigError, match=problem):
+        load_config({"SDP_INSTANCE_PATH": str(tmp_path), **env})
 
 
 def test_processes_starting_together_share_one_embedded_secret(tmp_path):

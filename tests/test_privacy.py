@@ -134,13 +134,17 @@ def test_no_answer_reaches_a_log_a_url_or_an_email(app, smtp, caplog, flow, answ
 @pytest.mark.db
 def test_production_responses_carry_hsts_and_secure_cookies(app, migrated_database, tmp_path, monkeypatch):
     from sdp_public import create_app
-    from test_config import KEYS, STRONG
+    from test_config import SAFE
     monkeypatch.setenv("SDP_ENV", "production")
-    for name, value in (("SDP_SECRET_KEY", STRONG), ("SDP_SEALING_KEYS", KEYS), ("SDP_INSTANCE_PATH", str(tmp_path)),
-                        ("SDP_DATABASE_URL", migrated_database)):
+    for name, value in ({**SAFE, "SDP_INSTANCE_PATH": str(tmp_path), "SDP_DATABASE_URL": migrated_database,
+                         "SDP_REDIS_URL": "redis://127.0.0.1:6379/15"}).items():
         monkeypatch.setenv(name, value)
     for partner in app.extensions["sdp_router"].partners.values():
         monkeypatch.setenv(partner.mailbox_env, f"{partner.slug}@partners.example")
+    from sdp_public.extensions import limiter
+    kept = limiter._storage, limiter._limiter  # the limiter is one object for every app: give it back after
+    monkeypatch.setattr(limiter, "_storage", kept[0])
+    monkeypatch.setattr(limiter, "_limiter", kept[1])
     application = create_app()
     client = application.test_client()
     response = client.get("/en/", base_url="https://safedurham.example")
@@ -156,3 +160,80 @@ def test_production_responses_carry_hsts_and_secure_cookies(app, migrated_databa
 @pytest.mark.parametrize("url", ["/en/report/hate-incident/who", "/en/track", "/partners/sign-in"])
 def test_pages_that_hold_answers_are_never_cached(client, url):
     assert client.get(url).headers.get("Cache-Control") == "no-store"
+
+
+ADDRESSES = {"203.0.113.77": ["203.0.113.77"],
+             "2001:db8:77:77::77": ["2001:db8:77:77", "2001:0db8:0077", "2001:db8:77:77::77"]}
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("address", sorted(ADDRESSES))
+def test_no_client_address_reaches_a_log(app, caplog, monkeypatch, address):
+    """From a distinctive address: every form walked and sent, a report tracked, a wrong
+    partner password, then every limit breached (step, new draft, send, track, sign-in).
+    No log record at any level, from any logger, names the address or its /64."""
+    import uuid
+
+    from bs4 import BeautifulSoup
+
+    import sdp_test_helpers
+    from sdp_test_helpers import csrf_of, send_report, walk_report
+    caplog.set_level(logging.DEBUG)
+
+    def browser():
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return client
+
+    def post(client, url, **data):
+        page = BeautifulSoup(client.get(url).data, "html.parser")
+        return client.post(url, data={"csrf_token": csrf_of(page), **data})
+
+    client = browser()
+    sent = []
+    for flow, answer_set in FORMS:
+        check, _ = walk_report(client, "en", getattr(sdp_test_helpers, answer_set), flow=flow)
+        sent.append(send_report(client, "en", check, flow=flow))
+    reference, receipt = sent[0]
+    assert post(browser(), "/en/track", reference=reference, receipt=receipt).status_code == 303
+    wrong = post(browser(), "/partners/sign-in", email=f"{uuid.uuid4().hex}@partners.example", password="wrong")
+    assert wrong.status_code == 200
+    submitters = [browser(), browser()]
+    for submitter in submitters:  # two reports ready to send, to breach the send limit with
+        walk_report(submitter, "en", sdp_test_helpers.HATE_ANSWERS)
+
+    def breach(name, attempt):
+        monkeypatch.setitem(app.config, name, "1 per hour")
+        statuses = [attempt(i) for i in range(2)]
+        monkeypatch.setitem(app.config, name, "1000 per minute")
+        assert statuses[-1] == 429, (name, statuses)
+
+    first = sdp_test_helpers.HATE_ANSWERS["who"]
+    breach("DRAFT_START_LIMIT", lambda i: post(browser(), "/en/report/hate-incident/who", **first).status_code)
+    stepper = browser()
+    breach("STEP_RATE_LIMIT", lambda i: post(stepper, "/en/report/hate-incident/who", **first).status_code)
+    breach("SUBMIT_RATE_LIMIT", lambda i: post(submitters[i], "/en/report/hate-incident/check-answers").status_code)
+    breach("TRACK_RATE_LIMIT", lambda i: post(browser(), "/en/track", reference=reference, receipt="x").status_code)
+    breach("PARTNER_SIGN_IN_LIMIT", lambda i: post(browser(), "/partners/sign-in", email="a@partners.example",
+                                                   password="wrong").status_code)
+    submitters[1].get("/en/exit")  # its report was never sent: leave no answers behind
+    logs = "\n".join(f"{r.name} {r.levelname} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
+    assert logs.count("exceeded at endpoint") >= 4 and "DRAFT_START_LIMIT reached" in logs  # each breach logged
+    for needle in ADDRESSES[address]:
+        assert needle not in logs, needle
+
+
+def test_any_library_logging_an_address_has_it_masked(caplog):
+    caplog.set_level(logging.DEBUG)
+    from sdp_public.request_log import mask_addresses
+    mask_addresses()
+    library = logging.getLogger("some.library")
+    library.warning("connection from %s and [%s]:443 refused", "203.0.113.77", "2001:db8::77")
+    try:
+        raise ConnectionError("peer 198.51.100.7 went away")
+    except ConnectionError:
+        library.exception("lost ::ffff:192.0.2.1 at 20:37:47")
+    text = "\n".join(f"{r.getMessage()} {r.args!r} {r.exc_text}" for r in caplog.records if r.name == "some.library")
+    for address in ("203.0.113.77", "2001:db8::77", "198.51.100.7", "192.0.2.1"):
+        assert address not in text
+    assert text.count("[address]") >= 4 and "20:37:47" in text  # a time is not an address

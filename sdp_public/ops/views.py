@@ -42,5 +42,9 @@ def sitemap():
 
 
 def _absolute(path):
+    """An absolute URL for a url_for path (which already holds SITE_URL's own path, if any)."""
     base = current_app.config.get("SITE_URL")
-    return f"{base}{path}" if base else url_for("public.root", _external=True).rstrip("/") + path
+    if base:
+        origin = base[:len(base) - len(current_app.config.get("SCRIPT_ROOT", ""))]
+        return f"{origin}{path}"
+    return url_for("public.root", _external=True).rstrip("/") + path

@@ -22,8 +22,13 @@ def render_page(path, template="public/page.html", cache=None, **context):
     """Render a content page. Pages that depend only on language and URL are rendered
     once per process and kept with an ETag: a cache hit costs a dict lookup, and a
     returning browser that sends If-None-Match gets a 304 with no body.
+
+    The key is everything a cached page depends on. Its links are root-relative, built
+    under the script root that comes from SITE_URL (front_door.py), never from a request
+    header, so no Host, scheme or SCRIPT_NAME a client sends changes what others are served;
+    a request under any other script root (the middleware taken away) is never stored.
     """
-    cache = not context if cache is None else cache
+    cache = (not context if cache is None else cache) and request.script_root == current_app.config["SCRIPT_ROOT"]
     key = (g.lang.code, path, template, request.endpoint)
     pages = current_app.extensions["sdp_page_cache"]
     if not (cache and key in pages):

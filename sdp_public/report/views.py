@@ -7,11 +7,12 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
+from limits import parse
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import drafts, i18n
 from ..db import get_session
-from ..extensions import csrf, limiter
+from ..extensions import client_key, csrf, limiter
 from ..public.views import content_store
 from ..security import no_store
 from ..services import submissions
@@ -65,8 +66,19 @@ def start(kind, flow_slug):
                            expired=request.args.get("expired") == "1")
 
 
+def _may_start_a_draft():
+    """Each new draft is a row in the database: one client may start DRAFT_START_LIMIT of
+    them (a person starts one per report; a script starting thousands fills the disk)."""
+    try:
+        return limiter.limiter.hit(parse(current_app.config["DRAFT_START_LIMIT"]), "draft-start", client_key())
+    except Exception:  # noqa: BLE001 - like RATELIMIT_SWALLOW_ERRORS: an outage never stops a report
+        logger.warning("draft start limit not checked: the limiter's storage is unavailable")
+        return True
+
+
 @bp.route(f"/<lang>/{KINDS}/<flow_slug>/<step_slug>", methods=["GET", "POST"])
 @csrf.exempt  # each step's FlaskForm checks its own token, so a stale one keeps the answers
+@limiter.limit(lambda: current_app.config["STEP_RATE_LIMIT"], methods=["POST"])
 def step(kind, flow_slug, step_slug):
     no_store()
     flow, _ = _flow_or_404(kind, flow_slug)
@@ -98,6 +110,9 @@ def step(kind, flow_slug, step_slug):
             if getattr(form, "website", None) is not None and form.website.data:
                 updated["honeypot"] = True
             updated = flow.clean(updated)
+            if not answers and not _may_start_a_draft():
+                logger.info("new draft refused on %s: DRAFT_START_LIMIT reached", flow.slug)
+                abort(429)
             try:
                 drafts.save(flow.slug, updated)
             except drafts.DraftTooLarge:
