@@ -225,12 +225,14 @@ retention_cli = AppGroup("retention", help="Deleting what we no longer need.")
 @click.option("--role", default="caseworker", type=click.Choice(["caseworker", "lead", "admin"]), show_default=True)
 def partners_add_user(email, partner, role):
     """Create a staff account; prints a one-time password and the TOTP secret, once."""
-    from .services import staff, totp
+    from .services import audit, staff, totp
     app = current_app._get_current_object()
     if partner not in app.extensions["sdp_router"].partners:
         raise click.ClickException(f"unknown partner {partner!r}")
     with app.extensions["sdp_sessionmaker"]() as db:
         user, password, secret = staff.create(db, app.extensions["sdp_sealer"], email, partner, role)
+        audit.record(db, "operator (command line)", partner, "added-user", detail=f"{user.email} as {role}")
+        db.commit()  # the account and its audit entry together
         click.echo(f"account:  {user.email} ({partner}, {role})")
     click.echo(f"password: {password}   (give it to them once; it is stored only as an Argon2id hash)")
     click.echo(f"TOTP:     {secret}")

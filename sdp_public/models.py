@@ -124,7 +124,10 @@ class OutboxMessage(Base):
 
 class StaffUser(Base):
     """A partner's member of staff. Password: Argon2id. Second factor: TOTP (RFC 6238),
-    its secret sealed like report answers."""
+    its secret sealed like report answers.
+
+    Ids are never reused (AUTOINCREMENT on SQLite; PostgreSQL sequences never go back), so
+    nothing that once named a removed account can name the next one."""
 
     __tablename__ = "staff_user"
 
@@ -135,10 +138,36 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     sealed_totp_secret: Mapped[str] = mapped_column(Text)
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)
+    # Wrong codes (the attacker already has the password): five lock the account.
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Wrong passwords from any address: many more lock it (see services/staff.py).
+    failed_passwords: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class StaffSession(Base):
+    """A staff sign-in, kept on the server: the browser holds only a random token, and
+    this row holds its SHA-256. "pending" after the password (a few code guesses allowed),
+    "active" after the code. Deleting the row ends the session on every copy of the cookie;
+    an active session ends after 30 idle minutes or 8 hours, whichever comes first."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(10))  # pending | active
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[StaffUser] = relationship()
+
+    __table_args__ = (Index("ix_staff_session_user_id", "user_id"),)
 
 
 class AuditEntry(Base):

@@ -1,30 +1,29 @@
 """Who is signed in, and what they may see. Partner pages are in English."""
 import functools
-import time
+from datetime import timedelta
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 
 from .. import languages
 from ..db import get_session
-from ..models import Report, ReportRoute, StaffUser
+from ..models import Report, ReportRoute
+from ..services import staff
 
 IDLE_SECONDS = 30 * 60
-SESSION_KEY = "staff"
+SESSION_KEY = "staff"          # the active session's random token (its hash is in staff_session)
+PENDING_KEY = "staff_pending"  # a pending sign-in's token, between the password and the code
 
 
 def current_staff():
-    """The signed-in member of staff, or None (idle too long, or signed out everywhere)."""
+    """The signed-in member of staff, or None (unknown or ended session, idle too long,
+    older than eight hours, or signed out everywhere)."""
     if "staff_user" in g:
         return g.staff_user
-    held = session.get(SESSION_KEY)
-    user = None
-    if held and time.time() - held.get("seen", 0) < current_app.config.get("PARTNER_IDLE_SECONDS", IDLE_SECONDS):
-        candidate = get_session().get(StaffUser, held.get("id"))
-        if candidate is not None and candidate.session_version == held.get("v"):
-            user = candidate
-            session[SESSION_KEY] = {**held, "seen": time.time()}
-    if user is None:
+    token = session.get(SESSION_KEY)
+    idle = timedelta(seconds=current_app.config.get("PARTNER_IDLE_SECONDS", IDLE_SECONDS))
+    user = staff.session_user(get_session(), token, idle=idle) if isinstance(token, str) else None
+    if user is None and token is not None:
         session.pop(SESSION_KEY, None)
     g.staff_user = user
     return user

@@ -1,8 +1,8 @@
 """The partner inbox: staff sign in with a password and a one-time code, see only the
 reports routed to their partner, act on them and answer the reporter. English only."""
 import csv
+import hashlib
 import io
-import time
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
@@ -20,14 +20,13 @@ from ..report.fields import LongTextField, SecretField, TextField
 from ..security import no_store
 from ..services import audit, staff
 from ..services.submissions import sealing_context, unseal_part
-from .access import SESSION_KEY, current_staff, english, report_for, signed_in
+from .access import PENDING_KEY, SESSION_KEY, current_staff, english, report_for, signed_in
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 bp.before_request(english)
 bp.before_request(no_store)  # partner pages hold answers: never cached anywhere
 
 STATUSES = ("new", "acknowledged", "in-progress", "referred", "closed")
-PENDING_KEY = "staff_pending"
 
 
 class SignInForm(FlaskForm):
@@ -102,16 +101,33 @@ def refer_choices(user):
 
 # -- signing in ------------------------------------------------------------------------
 
+def _account_and_client():
+    """The throttle key for wrong passwords: this account from this address (hashed, so
+    the limiter's storage holds neither). Throttling per account alone would let anyone
+    lock a named caseworker out; per address alone would let a botnet guess freely."""
+    email = staff.normalise_email(request.form.get("email", ""))[:254]
+    return "staff-password:" + hashlib.sha256(f"{email}|{request.remote_addr}".encode()).hexdigest()
+
+
+def _failed(response):
+    return response.status_code == 200  # a sign-in that worked redirects
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config.get("PARTNER_SIGN_IN_LIMIT", "10 per minute"), methods=["POST"])
+@limiter.limit(lambda: current_app.config.get("PARTNER_PASSWORD_LIMIT", "5 per 15 minutes"), methods=["POST"],
+               key_func=_account_and_client, deduct_when=_failed)
 def sign_in():
     form = SignInForm()
     error = None
+    if request.args.get("ended") == "1":
+        error = "Sign in again: that sign-in has ended."
     if request.method == "POST" and form.validate():
-        user = staff.check_password(_db(), form.email.data, form.password.data)
+        db = _db()
+        user = staff.check_password(db, form.email.data, form.password.data)
         if user is not None:
-            session.pop(SESSION_KEY, None)
-            session[PENDING_KEY] = {"id": user.id, "at": time.time()}
+            staff.end_session(db, session.pop(SESSION_KEY, None))
+            session[PENDING_KEY] = staff.start_sign_in(db, user)
             return redirect(url_for("partners.sign_in_code"))
         error = "The email address or password is wrong, or the account is locked for 15 minutes."
     return render_template("partners/sign_in.html", form=form, error=error)
@@ -120,29 +136,32 @@ def sign_in():
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config.get("PARTNER_SIGN_IN_LIMIT", "10 per minute"), methods=["POST"])
 def sign_in_code():
-    pending = session.get(PENDING_KEY)
-    if not pending or time.time() - pending["at"] > 300:
+    db = _db()
+    token = session.get(PENDING_KEY)
+    pending = staff.pending_sign_in(db, token if isinstance(token, str) else None)
+    if pending is None:
         session.pop(PENDING_KEY, None)
         return redirect(url_for("partners.sign_in"))
     form = CodeForm()
     error = None
     if request.method == "POST" and form.validate():
-        db = _db()
-        from ..models import StaffUser
-        user = db.get(StaffUser, pending["id"])
-        if user is not None and staff.check_code(db, _sealer(), user, form.code.data):
+        active = staff.check_code(db, _sealer(), pending, form.code.data)
+        if active is not None:
             session.pop(PENDING_KEY, None)
-            session[SESSION_KEY] = {"id": user.id, "v": user.session_version, "seen": time.time()}
-            audit.record(db, user.email, user.partner, "signed-in")
-            db.commit()
+            session[SESSION_KEY] = active
+            user = current_staff()
             return redirect(url_for("partners.routing" if user.role == "admin" else "partners.inbox"))
+        if staff.pending_sign_in(db, token) is None:  # out of guesses, or the account locked
+            session.pop(PENDING_KEY, None)
+            return redirect(url_for("partners.sign_in", ended="1"))
         error = "That code is wrong or has already been used. Enter the code your app shows now."
     return render_template("partners/sign_in_code.html", form=form, error=error)
 
 
 @bp.post("/sign-out")
 def sign_out():
-    session.pop(SESSION_KEY, None)
+    token = session.pop(SESSION_KEY, None)
+    staff.end_session(_db(), token if isinstance(token, str) else None)
     return redirect(url_for("partners.sign_in"))
 
 
@@ -150,7 +169,7 @@ def sign_out():
 @signed_in()
 def sign_out_everywhere():
     user = current_staff()
-    user.session_version += 1
+    staff.end_every_session(_db(), user)
     audit.record(_db(), user.email, user.partner, "signed-out-everywhere")
     _db().commit()
     session.pop(SESSION_KEY, None)
@@ -453,15 +472,15 @@ def users():
         if problem or existing:
             form.email.errors.append(str(problem) if problem else "There is already an account with that email address")
         else:
-            new_user, password, secret = staff.create(_db(), _sealer(), email, user.partner, form.role.data)
+            _new_user, password, secret = staff.create(_db(), _sealer(), email, user.partner, form.role.data)
             audit.record(_db(), user.email, user.partner, "added-user", detail=f"{email} as {form.role.data}")
-            _db().commit()
+            _db().commit()  # the account and its audit entry together, or neither
             from ..services import totp as totp_service
             created = {"email": email, "password": password, "secret": secret,
                        "uri": totp_service.provisioning_uri(secret, email)}
     people = _db().scalars(select(StaffUser).where(StaffUser.partner == user.partner).order_by(StaffUser.email)).all()
     return render_template("partners/users.html", user=user, form=form, people=people, created=created,
-                           text_form=TextForm())
+                           text_form=TextForm(), may_manage=staff.may_manage)
 
 
 @bp.post("/users/<int:user_id>/<action>")
@@ -470,12 +489,12 @@ def user_action(user_id, action):
     from ..models import StaffUser
     user = current_staff()
     target = _db().get(StaffUser, user_id)
-    if target is None or target.partner != user.partner or action not in ("unlock", "remove") or target.id == user.id:
+    if action not in ("unlock", "remove") or not staff.may_manage(user, target):
         abort(404)
     if action == "unlock":
-        target.locked_until, target.failed_attempts = None, 0
+        staff.unlock(_db(), target)
     else:
-        _db().delete(target)
+        staff.remove(_db(), target)
     audit.record(_db(), user.email, user.partner, f"{action}-user", detail=target.email)
     _db().commit()
     return redirect(url_for("partners.users"))

@@ -1,81 +1,219 @@
-"""Partner staff accounts: Argon2id passwords, TOTP second factor, lockout."""
+"""Partner staff accounts and their sign-ins: Argon2id passwords, a TOTP second factor,
+sessions kept on the server, and lockouts that an attacker cannot turn into a weapon.
+
+How guessing is bounded (every path does the same Argon2 work, so neither timing nor
+answers say whether an address has an account, or whether it is locked):
+- Wrong passwords are throttled per account *and client address* by the view (Flask-
+  Limiter, shared through Redis): a stranger cannot lock a named caseworker out by typing
+  their address five times, yet cannot guess from one address either. Across all addresses
+  MAX_PASSWORD_FAILURES wrong passwords (a distributed attack) do lock the account.
+- Wrong codes need the right password first, so they count hard: MAX_FAILURES wrong codes
+  lock the account, and each pending sign-in may guess PENDING_GUESSES times before it is
+  thrown away. When the account locks, every pending sign-in of it dies at once; the code
+  step checks the lock too, so a right code never opens a locked account.
+- A code is accepted once: the last used step moves forward with a compare-and-set, so
+  two sign-ins racing with the same code cannot both win.
+"""
+import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from ..models import StaffUser
-from . import totp
+from ..models import StaffSession, StaffUser
+from . import audit, totp
 
 ROLES = ("caseworker", "lead", "admin")
-MAX_FAILURES = 5
+MAX_FAILURES = 5             # wrong codes, per account
+MAX_PASSWORD_FAILURES = 50   # wrong passwords from every address together, per account
+PENDING_GUESSES = 3          # codes one pending sign-in may try
 LOCKOUT = timedelta(minutes=15)
+PENDING_LIFETIME = timedelta(minutes=5)
+SESSION_LIFETIME = timedelta(hours=8)   # whatever happens, a session ends after this
+IDLE = timedelta(minutes=30)
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory profile)
 # A real hash to check against when the email is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _now():
+    return datetime.now(timezone.utc)
 
 
 def _aware(moment):
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def _digest(token):
+    return hashlib.sha256(str(token).encode()).hexdigest()
+
+
 def totp_context(email):
     return f"staff:{email}:totp"
 
 
+def normalise_email(email):
+    return str(email).strip().lower()
+
+
 def create(db, sealer, email, partner, role):
-    """A new account; returns (user, one-time password, TOTP secret) to hand over once."""
+    """A new account, added to the session but not committed (the caller commits it with
+    its audit entry); returns (user, one-time password, TOTP secret) to hand over once."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     password = secrets.token_urlsafe(15)
     secret = totp.new_secret()
-    email = email.strip().lower()
+    email = normalise_email(email)
     user = StaffUser(email=email, partner=partner, role=role, password_hash=_hasher.hash(password),
                      sealed_totp_secret=sealer.seal(secret, totp_context(email)), last_totp_step=0,
-                     failed_attempts=0, session_version=1, created_at=datetime.now(timezone.utc))
+                     failed_attempts=0, failed_passwords=0, created_at=_now())
     db.add(user)
-    db.commit()
+    db.flush()
     return user, password, secret
 
 
-def check_password(db, email, password, now=None):
-    """The user if the password is right and the account is not locked; else None."""
-    now = now or datetime.now(timezone.utc)
-    user = db.scalar(select(StaffUser).where(StaffUser.email == str(email).strip().lower()))
-    if user is None:
-        try:
-            _hasher.verify(_DUMMY_HASH, str(password))
-        except (VerificationError, InvalidHashError):
-            pass
-        return None
-    if user.locked_until and _aware(user.locked_until) > now:
-        return None
+def is_locked(user, now=None):
+    return bool(user.locked_until and _aware(user.locked_until) > (now or _now()))
+
+
+def _verify(password_hash, password):
     try:
-        _hasher.verify(user.password_hash, str(password))
+        return _hasher.verify(password_hash, str(password))
     except (VerificationError, InvalidHashError):
-        fail(db, user, now)
+        return False
+
+
+def check_password(db, email, password, now=None):
+    """The user if the password is right and the account is not locked; else None.
+    Exactly one Argon2 verification on every path: unknown, locked, wrong or right."""
+    now = now or _now()
+    user = db.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        return None
+    right = _verify(user.password_hash, password)
+    if is_locked(user, now):
+        return None
+    if not right:
+        _count_failure(db, user, StaffUser.failed_passwords, MAX_PASSWORD_FAILURES, now)
         return None
     return user
 
 
-def check_code(db, sealer, user, code, now=None):
+def _count_failure(db, user, counter, limit, now):
+    """Add one to a failure counter in SQL (concurrent failures all count); at the limit,
+    lock the account and end every pending sign-in of it. Commits."""
+    db.execute(update(StaffUser).where(StaffUser.id == user.id).values({counter: counter + 1}))
+    locked = db.execute(update(StaffUser).where(StaffUser.id == user.id, counter >= limit)
+                        .values(locked_until=now + LOCKOUT, failed_attempts=0, failed_passwords=0)).rowcount
+    if locked:
+        db.execute(delete(StaffSession).where(StaffSession.user_id == user.id, StaffSession.state == "pending"))
+    db.commit()
+    db.refresh(user)
+
+
+def start_sign_in(db, user, now=None):
+    """The password was right: a pending sign-in that may try a few codes. Returns its token."""
+    now = now or _now()
+    token = secrets.token_urlsafe(32)
+    db.add(StaffSession(token_hash=_digest(token), user_id=user.id, state="pending", code_attempts=0,
+                        created_at=now, last_seen_at=now, expires_at=now + PENDING_LIFETIME))
+    db.commit()
+    return token
+
+
+def pending_sign_in(db, token, now=None):
+    """The pending sign-in this token holds, if it is still alive."""
+    if not token:
+        return None
+    row = db.scalar(select(StaffSession).where(StaffSession.token_hash == _digest(token),
+                                               StaffSession.state == "pending"))
+    if row is None or _aware(row.expires_at) <= (now or _now()):
+        return None
+    return row
+
+
+def check_code(db, sealer, pending, code, now=None):
+    """Finish a pending sign-in with its TOTP code. Returns the new session's token, or
+    None (wrong, replayed, locked, or out of guesses: the pending sign-in may be gone)."""
+    now = now or _now()
+    user = db.get(StaffUser, pending.user_id)
+    db.refresh(user)
+    if is_locked(user, now):
+        db.delete(pending)
+        db.commit()
+        return None
     secret = sealer.unseal(user.sealed_totp_secret, totp_context(user.email))
-    step = totp.verify(secret, code, user.last_totp_step or 0, now=None if now is None else now.timestamp())
-    if step is None:
-        fail(db, user, now or datetime.now(timezone.utc))
-        return False
-    user.last_totp_step = step
-    user.failed_attempts = 0
-    user.locked_until = None
+    step = totp.verify(secret, code, user.last_totp_step or 0, now=now.timestamp())
+    # Compare-and-set: of several sign-ins presenting the same code, one moves the step on.
+    won = step is not None and db.execute(
+        update(StaffUser).where(StaffUser.id == user.id, StaffUser.last_totp_step < step,
+                                (StaffUser.locked_until.is_(None)) | (StaffUser.locked_until <= now))
+        .values(last_totp_step=step, failed_attempts=0, failed_passwords=0)).rowcount == 1
+    if not won:
+        db.rollback()
+        db.execute(update(StaffSession).where(StaffSession.id == pending.id)
+                   .values(code_attempts=StaffSession.code_attempts + 1))
+        db.execute(delete(StaffSession).where(StaffSession.id == pending.id,
+                                              StaffSession.code_attempts >= PENDING_GUESSES))
+        _count_failure(db, user, StaffUser.failed_attempts, MAX_FAILURES, now)
+        return None
+    db.execute(update(StaffUser).where(StaffUser.id == user.id).values(locked_until=None))
+    db.delete(pending)
+    token = secrets.token_urlsafe(32)  # a new token: nothing seen before the code signs in
+    db.add(StaffSession(token_hash=_digest(token), user_id=user.id, state="active", code_attempts=0,
+                        created_at=now, last_seen_at=now, expires_at=now + SESSION_LIFETIME))
+    audit.record(db, user.email, user.partner, "signed-in")
     db.commit()
-    return True
+    return token
 
 
-def fail(db, user, now):
-    user.failed_attempts = (user.failed_attempts or 0) + 1
-    if user.failed_attempts >= MAX_FAILURES:
-        user.locked_until = now + LOCKOUT
-        user.failed_attempts = 0
-    db.commit()
+def session_user(db, token, idle=IDLE, now=None):
+    """The member of staff an active session token belongs to, or None: unknown or ended
+    token, idle longer than `idle`, or older than SESSION_LIFETIME."""
+    if not token:
+        return None
+    now = now or _now()
+    row = db.scalar(select(StaffSession).where(StaffSession.token_hash == _digest(token),
+                                               StaffSession.state == "active"))
+    if row is None:
+        return None
+    if _aware(row.expires_at) <= now or now - _aware(row.last_seen_at) >= idle:
+        db.delete(row)
+        db.commit()
+        return None
+    if now - _aware(row.last_seen_at) > timedelta(seconds=30):  # one write a half minute, not per request
+        row.last_seen_at = now
+        db.commit()
+    return row.user
+
+
+def end_session(db, token):
+    """Sign out: the session ends for every copy of its cookie."""
+    if token:
+        db.execute(delete(StaffSession).where(StaffSession.token_hash == _digest(token)))
+        db.commit()
+
+
+def end_every_session(db, user):
+    """Sign out everywhere (and on removal): every session and pending sign-in of the account."""
+    db.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+
+
+def may_manage(lead, target):
+    """A partner lead manages their own partner's caseworkers and leads: never an admin,
+    never another partner's staff, never themselves."""
+    return (target is not None and lead.role == "lead" and target.partner == lead.partner
+            and target.role in ("caseworker", "lead") and target.id != lead.id)
+
+
+def unlock(db, target):
+    db.execute(update(StaffUser).where(StaffUser.id == target.id)
+               .values(locked_until=None, failed_attempts=0, failed_passwords=0))
+
+
+def remove(db, target):
+    end_every_session(db, target)
+    db.delete(target)

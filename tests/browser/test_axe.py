@@ -58,6 +58,7 @@ def test_the_partner_pages_have_no_axe_violations(app, page, live_server):
     with app.extensions["sdp_sessionmaker"]() as db:
         _user, password, secret = staff.create(db, app.extensions["sdp_sealer"], "axe@police.example",
                                                "police-hate-crime", "caseworker")
+        db.commit()
     problems = {}
     page.goto(f"{live_server}/partners/sign-in")
     _check(page, "sign-in", problems)
@@ -84,6 +85,7 @@ def test_the_partner_pages_have_no_axe_violations(app, page, live_server):
             ("axe.lead@sdp.example", "lead", "**/partners/", ("/partners/users",))):
         with app.extensions["sdp_sessionmaker"]() as db:
             _user, password, secret = staff.create(db, app.extensions["sdp_sealer"], email, "council-community-safety", role)
+            db.commit()
         other = page.context.browser.new_page()
         other.goto(f"{live_server}/partners/sign-in")
         other.fill("#email", email)
