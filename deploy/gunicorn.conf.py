@@ -36,8 +36,6 @@ forwarded_allow_ips = ",".join(p.strip() for p in os.environ.get("SDP_TRUSTED_PR
 forwarder_headers = ""
 
 
-
-
 def private_address(address):
     """True for a unix socket, an inherited descriptor or a loopback address: nothing but
     this machine (the proxy) can reach gunicorn there."""
