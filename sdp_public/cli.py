@@ -288,6 +288,7 @@ def keys_rotate():
 
     from .db import scrub
     from .models import Draft, OutboxMessage, Report, ReportEvent, StaffUser
+    from .services.sealing import SealingError
     from .services.staff import totp_context
     from .services.submissions import sealing_context
     app = current_app._get_current_object()
@@ -311,12 +312,20 @@ def keys_rotate():
                 reseal(message, "sealed_recipient", sealing_context(report.reference, report.form, "recipient"))
         for user in db.scalars(select(StaffUser)):
             reseal(user, "sealed_totp_secret", totp_context(user.email))
+        unreadable = 0
         for draft in db.scalars(select(Draft)):
-            reseal(draft, "sealed", drafts.context(draft.id))
+            try:
+                reseal(draft, "sealed", drafts.context(draft.id))
+            except SealingError:
+                # Sealed with a key no longer configured: nobody can resume it, so it goes
+                # (a report that will not open stops the rotation; a draft need not).
+                db.delete(draft)
+                unreadable += 1
         db.commit()
     with app.extensions["sdp_engine"].connect() as connection:
         scrub(connection)  # no page image sealed with the old key left in SQLite's WAL
-    click.echo(f"re-sealed {count} values with key {sealer.current}")
+    click.echo(f"re-sealed {count} values with key {sealer.current}"
+               + (f"; deleted {unreadable} drafts no configured key opens" if unreadable else ""))
 
 
 def init_app(app):

@@ -118,7 +118,7 @@ class Instance:
         self.process = None
         self.proxy = Proxy(f"127.0.0.1:{self.port}", log_dir, name) if proxied else None
         if proxied:  # the app trusts X-Forwarded-* from nginx only
-            self.env = {**env, "SDP_TRUSTED_PROXIES": "127.0.0.1", "SDP_TRUSTED_PROXY": "127.0.0.1"}
+            self.env = {**env, "SDP_TRUSTED_PROXIES": "127.0.0.1"}
 
     def start(self):
         log = open(self.log_path, "ab")

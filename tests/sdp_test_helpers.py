@@ -6,6 +6,24 @@ def free_port():
         return s.getsockname()[1]
 
 
+def smtp_server(handler):
+    """A real SMTP server (aiosmtpd) on loopback handing what it receives to `handler`,
+    whose `port` it sets; a context manager that stops the server on leaving."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def running():
+        from aiosmtpd.controller import Controller
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        handler.port = controller.port
+        try:
+            yield handler
+        finally:
+            controller.stop()
+    return running()
+
+
 class Inbox:
     """An aiosmtpd handler that keeps what it receives; `refuse` makes it answer 451."""
 

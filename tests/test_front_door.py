@@ -1,6 +1,6 @@
 """The front door: what a client's headers can and cannot change. Real gunicorn with
 deploy/gunicorn.conf.py in production mode (Redis, SITE_URL, SMTP), one instance that
-trusts no proxy (the default) and one behind a proxy on 127.0.0.1 (as nginx would be)."""
+trusts no proxy (the default) and one that trusts a proxy on 127.0.0.1 (as behind nginx)."""
 import pytest
 import requests
 from bs4 import BeautifulSoup
@@ -28,9 +28,12 @@ def servers(app, migrated_database, tmp_path_factory):
     redis = Redis()
     redis.start()
     folder = tmp_path_factory.mktemp("front-door")
-    plain = Instance(production_env(app, migrated_database, folder, redis.url.replace("/0", "/1")), folder, "plain")
+    # Straight to gunicorn (no nginx of our own in front): these tests are about what the
+    # app itself believes of a peer's headers; tests/test_proxy.py covers nginx's part.
+    plain = Instance(production_env(app, migrated_database, folder, redis.url.replace("/0", "/1")), folder, "plain",
+                     proxied=False)
     proxied = Instance(production_env(app, migrated_database, folder, redis.url.replace("/0", "/2"),
-                                      SDP_TRUSTED_PROXIES="127.0.0.1"), folder, "proxied")
+                                      SDP_TRUSTED_PROXIES="127.0.0.1"), folder, "proxied", proxied=False)
     for server in (plain, proxied):
         server.start()
     yield {"plain": plain, "proxied": proxied}
@@ -138,7 +141,7 @@ def test_the_site_host_and_script_root_come_from_site_url(app, migrated_database
     from sdp_public import create_app
     monkeypatch.setenv("SDP_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("SDP_SITE_URL", "https://example.org/safe")
-    site = create_app({"DATABASE_URL": migrated_database})
+    site = create_app({"DATABASE_URL": migrated_database, "SEALING_KEYS": app.config["SEALING_KEYS"]})
     client = site.test_client()
     for path, script_name, status in (("/safe/en/plan/", "", 200), ("/en/plan/", "/safe", 200),
                                       ("/safe/en/plan/", "/evil", 404), ("/en/plan/", "/evil", 404)):
@@ -159,6 +162,7 @@ def test_question_pages_and_new_drafts_are_limited_per_client(app, migrated_data
     from sdp_public import create_app
     monkeypatch.setenv("SDP_INSTANCE_PATH", str(tmp_path))
     site = create_app({"DATABASE_URL": migrated_database, "REPORT_MINIMUM_SECONDS": 0,
+                       "SEALING_KEYS": app.config["SEALING_KEYS"],  # its drafts go in the shared database
                        "STEP_RATE_LIMIT": "1000 per minute", "DRAFT_START_LIMIT": "3 per hour"})
 
     def first_answer(client, lang="en"):

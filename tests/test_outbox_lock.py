@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from instances import PYTHON, ROOT, environment, wait_for
 from sdp_public.models import OutboxMessage, Report
-from sdp_test_helpers import HATE_ANSWERS, free_port, send_report, walk_report
+from sdp_test_helpers import HATE_ANSWERS, send_report, smtp_server, walk_report
 
 pytestmark = pytest.mark.db
 SLOW = 1.0          # seconds the relay takes over each message of this test's report
@@ -39,13 +39,8 @@ class SlowRelay:
 
 @pytest.fixture
 def relay():
-    from aiosmtpd.controller import Controller
-    handler = SlowRelay()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+    with smtp_server(SlowRelay()) as handler:
+        yield handler
 
 
 def my_messages(app, report_id):

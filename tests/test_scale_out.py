@@ -9,20 +9,15 @@ import pytest
 import requests
 
 from instances import Instance, Redis, deliver_once, environment, submit, walk
-from sdp_test_helpers import HATE_ANSWERS, Inbox, free_port
+from sdp_test_helpers import HATE_ANSWERS, Inbox, smtp_server
 
 pytestmark = pytest.mark.db
 
 
 @pytest.fixture(scope="module")
 def mail():
-    from aiosmtpd.controller import Controller
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    with smtp_server(Inbox()) as inbox:
+        yield inbox
 
 
 @pytest.fixture(scope="module")

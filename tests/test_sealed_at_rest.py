@@ -332,6 +332,13 @@ def test_keys_rotate_reseals_drafts_with_the_new_key_and_back_again(tmp_path, mo
         assert result.exit_code == 0 and "re-sealed 1 values" in result.output, result.output
         rotating.extensions["sdp_engine"].dispose()
         assert draft_opens_with(current) == HATE_ANSWERS["description"]["description"]
+    # a draft no configured key opens (its key retired) cannot be resumed: rotation deletes it
+    retired = _keys_app(tmp_path, monkeypatch, new_key_spec())
+    result = retired.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0 and "deleted 1 drafts no configured key opens" in result.output, result.output
+    retired.extensions["sdp_engine"].dispose()
+    with first.extensions["sdp_sessionmaker"]() as db:
+        assert db.get(Draft, draft_id) is None
     first.extensions["sdp_engine"].dispose()
 
 
