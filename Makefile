@@ -34,23 +34,32 @@ run: install
 	$(VENV)/bin/flask --app wsgi db upgrade
 	$(VENV)/bin/flask --app wsgi run --host $(HOST) --port $(PORT)
 
+# The SQLite suite (with the browser) and the PostgreSQL suite run side by side: neither
+# touches the other's database (only the PostgreSQL run restarts PostgreSQL), and the
+# SQLite run spends most of its time waiting on browsers and real processes. Each suite's
+# output (and its random seed) is printed whole when it finishes.
 test: install $(VENV)/.installed-test
-	$(MAKE) audit test-sqlite test-postgresql
+	$(MAKE) audit
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
 
 # Known vulnerabilities in the pinned packages fail the build (scripts/audit_dependencies.sh).
 audit: $(VENV)/.installed-test
 	bash scripts/audit_dependencies.sh
 
-test-sqlite:
-	SDP_TEST_DATABASE=sqlite $(PY) -m pytest
+# Every run in a new random order (pytest-randomly); the seed is printed at the top
+# ("Using --randomly-seed=..."): rerun a failing order with  make test-sqlite SEED=<seed>
+RANDOM_ORDER = -p randomly $(if $(SEED),--randomly-seed=$(SEED))
 
-# The same database tests again on PostgreSQL (a throwaway database per run).
+test-sqlite:
+	SDP_TEST_DATABASE=sqlite $(PY) -m pytest $(RANDOM_ORDER) -n 2 --dist loadfile
+
+# The same database tests again on PostgreSQL (throwaway databases, a fresh one per test that needs it).
 test-postgresql:
-	SDP_TEST_DATABASE=postgresql $(PY) -m pytest -m "db and not browser"
+	SDP_TEST_DATABASE=postgresql $(PY) -m pytest $(RANDOM_ORDER) -m "db and not browser"
 
 # Translators' workflow: extract strings, merge them into every catalog, then translate.
 extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k ngettext:1,2 --no-location --sort-output \
 	  --project sdp_public -o sdp_public/translations/messages.pot .
 
 update-catalogs: extract
@@ -61,7 +70,7 @@ screenshots: install $(VENV)/.installed-test
 	$(PY) scripts/screenshots.py
 
 bench: install
-	$(PY) bench/scale.py
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules sdp_public/static/build

@@ -25,43 +25,10 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
-from bench.scale import QUESTION, answer, start, stop  # noqa: E402
+from bench.run import QUESTION, UNLIMITED, answer, per_request_ms, start, stop  # noqa: E402
 from bench.content_page import free_port  # noqa: E402
-from bench.submission import CSRF, Client, postgres_database  # noqa: E402
+from bench.submission import CSRF, Client, drop_database, postgres_database  # noqa: E402
 from sdp_test_helpers import HATE_ANSWERS  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(master):
-    """utime + stime of the gunicorn master and every process it started, in seconds."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(entry) == master or int(fields[1]) == master:  # fields[1]: the parent's pid
-            total += int(fields[11]) + int(fields[12])          # utime, stime
-    return total / TICK
-
-
-def per_request_ms(proc, send, count, rounds):
-    """Server CPU ms per request in the least disturbed of several rounds: on a shared
-    machine other processes only ever add to it (cache and frequency effects), so the
-    minimum is the steadiest figure to compare two builds with."""
-    for _ in range(min(200, count)):
-        send()  # warm: first requests compile templates and fill caches
-    results = []
-    for _ in range(rounds):
-        before = cpu_seconds(proc.pid)
-        for _ in range(count):
-            send()
-        results.append((cpu_seconds(proc.pid) - before) * 1000 / count)
-    return min(results)
-
 
 def question_page(port):
     """A client part way through the hate incident report, on the description question."""
@@ -106,8 +73,7 @@ def main():
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
     instance = tempfile.mkdtemp(prefix="sdp-bench-cpu-")
-    env = {**os.environ, "SDP_INSTANCE_PATH": instance, "PYTHONPATH": str(ROOT), "SDP_WORKERS": "1",
-           "SDP_REPORT_MINIMUM_SECONDS": "0"}
+    env = {**os.environ, "SDP_INSTANCE_PATH": instance, "PYTHONPATH": str(ROOT), "SDP_WORKERS": "1", **UNLIMITED}
     admin = pg_name = None
     try:
         hello, _ = start("bench.hello:app", port := free_port(), env)
@@ -128,10 +94,7 @@ def main():
         stop(site)
     finally:
         if admin is not None:
-            from sqlalchemy import text
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(admin, pg_name)
         shutil.rmtree(instance, ignore_errors=True)
     size, seal_us, open_us = direct_seal_cost()
     database = "PostgreSQL" if args.postgres else "SQLite"

@@ -45,12 +45,12 @@ CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 class Client:
     """A tiny cookie-keeping HTTP client: one connection per request, like a browser tab."""
 
-    def __init__(self, port):
-        self.port, self.cookie, self.requests = port, None, 0
+    def __init__(self, port, headers=None):
+        self.port, self.cookie, self.requests, self.headers = port, None, 0, headers or {}
 
     def request(self, method, path, body=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Cookie": self.cookie} if self.cookie else {}
+        headers = {**self.headers, **({"Cookie": self.cookie} if self.cookie else {})}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(method, path, body=body, headers=headers)
@@ -64,19 +64,25 @@ class Client:
         return response.status, response.getheader("Location"), data
 
 
-def journey(client, flow):
+def answer_steps(client, flow, until="check-answers"):
+    """From the start page, ask and answer each question (GET, then POST) until the page
+    whose URL ends with `until`, or check answers; returns that page's URL."""
     base, first, answers = FLOWS[flow]
     client.request("GET", base)
     url = base + first
-    while not url.endswith("check-answers"):
+    while not url.endswith("check-answers") and not url.endswith("/" + until):
         _status, _loc, page = client.request("GET", url)
-        step = url.rsplit("/", 1)[1]
         fields = [("csrf_token", CSRF.search(page).group(1).decode())]
-        for name, value in answers[step].items():
+        for name, value in answers[url.rsplit("/", 1)[1]].items():
             fields.extend((name, v) for v in (value if isinstance(value, list) else [value]))
         status, location, _ = client.request("POST", url, urlencode(fields))
         assert status == 302, (url, status)
         url = location
+    return url
+
+
+def journey(client, flow):
+    url = answer_steps(client, flow)
     _s, _l, page = client.request("GET", url)
     status, location, _ = client.request("POST", url, urlencode({"csrf_token": CSRF.search(page).group(1).decode()}))
     assert status == 303, status
@@ -124,6 +130,14 @@ def postgres_database():
     return admin, name, f"{admin_url.rsplit('/', 1)[0]}/{name}"
 
 
+def drop_database(admin, name):
+    """Drop a database postgres_database() made, and let its admin engine go."""
+    from sqlalchemy import text
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
@@ -153,9 +167,7 @@ def main():
             site.terminate()
             site.wait()
     finally:
-        from sqlalchemy import text
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        drop_database(admin, pg_name)
         shutil.rmtree(instance, ignore_errors=True)
     base = rows[0][1]["rps"]
     print(f"gunicorn sync, {args.workers} workers; {args.clients} client processes; {args.duration}s each")

@@ -1,7 +1,6 @@
 """sdp_public: the public website of the Safe Durham Partnership."""
 import logging
 
-from flask import Flask
 from markupsafe import Markup, escape
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from . import cli, db, errors, i18n, request_log, security
@@ -10,15 +9,20 @@ from .contacts import load_contacts, load_services
 from .content import ContentStore
 from .extensions import csrf, limit_only_decorated_views, limiter
 from .front_door import FrontDoor
+from .site_app import SiteFlask
+from .reader_cache import ReaderCache
 
 
 def create_app(config=None):
     """Build the app. `config` overrides what the environment says (tests use this)."""
     settings = load_config(**(config or {}))
-    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app = SiteFlask(__name__, instance_path=settings["INSTANCE_PATH"])
     app.config.update(settings)
-    # Forwarded headers only from the configured proxies; the script root only from SITE_URL.
-    app.wsgi_app = FrontDoor(app.wsgi_app, app.config["TRUSTED_PROXIES"], app.config["SCRIPT_ROOT"])
+    # Forwarded headers only from the configured proxies; the script root only from SITE_URL;
+    # then a content page a reader with no cookie has been sent before, without Flask.
+    app.extensions["sdp_reader_cache"] = reader_cache = ReaderCache(app.wsgi_app, app.config)
+    app.wsgi_app = FrontDoor(reader_cache,
+                             app.config["TRUSTED_PROXIES"], app.config["SCRIPT_ROOT"])
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(app.root_path + "/templates"),
@@ -46,6 +50,7 @@ def create_app(config=None):
         return app.jinja_env.get_template(template).render(**context)
 
     app.extensions["sdp_page_cache"] = {}
+    app.extensions["sdp_blank_questions"] = {}
     app.extensions["sdp_content"] = ContentStore(app.config["CONTENT_DIR"], contacts, render_fragment)
     council = contacts["council"]
     app.jinja_env.globals["council_phone_html"] = lambda: Markup(
@@ -66,9 +71,9 @@ def create_app(config=None):
             raise ConfigError("Refusing to start in production: no mailbox for " + ", ".join(missing))
 
     from .ops.views import bp as ops_bp
-    from .report import track  # noqa: F401  (registers its routes on the report blueprint)
+    from .report import files, resume, track  # noqa: F401  (register their routes on the report blueprint)
     from .report.views import bp as report_bp
-    from .partners.views import bp as partners_bp
+    from .partners import bp as partners_bp
     from .public import checker  # noqa: F401  (registers its routes on the public blueprint)
     from .public.views import bp as public_bp
     app.register_blueprint(public_bp)

@@ -6,7 +6,7 @@ database's own snapshots are better still, and `verify` works on a dump from eit
 
 `verify` restores the backup into a scratch database (a temporary file, or a temporary
 PostgreSQL database dropped afterwards), counts what is there and opens every sealed
-report with the current keys: a backup whose keys are lost is not a backup.
+value of every report not purged with the current keys: a backup whose keys are lost is not a backup.
 """
 import os
 import shutil
@@ -84,17 +84,16 @@ def restore(database_url, source):
 
 
 def _summary(database_url, sealer):
-    from .services.submissions import sealing_context
+    from .services import reports
     engine = create_engine(database_url)
     try:
         with Session(engine) as db:
-            reports = db.scalar(select(func.count()).select_from(Report))
-            messages = db.scalar(select(func.count()).select_from(OutboxMessage))
-            opened = 0
-            for report in db.scalars(select(Report).where(Report.sealed_answers.is_not(None))):
-                sealer.unseal(report.sealed_answers, sealing_context(report.reference, report.form, "answers"))
-                opened += 1
-        return {"reports": reports, "outbox_messages": messages, "reports_opened": opened}
+            found = {"reports": db.scalar(select(func.count()).select_from(Report)),
+                     "purged_reports": db.scalar(select(func.count()).select_from(Report)
+                                                 .where(Report.purged_at.is_not(None))),
+                     "outbox_messages": db.scalar(select(func.count()).select_from(OutboxMessage))}
+            found.update(reports.verify_all(db, sealer))
+        return found
     finally:
         engine.dispose()
 

@@ -187,32 +187,70 @@ def outbox_deliver(once, interval):
         time.sleep(interval)
 
 
+evidence_cli = AppGroup("evidence", help="Evidence files: malware scanning, clean copies and previews.")
+
+
+@evidence_cli.command("process")
+@click.option("--once", is_flag=True, help="Work through what is waiting now, then exit.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds when running on.")
+def evidence_process(once, interval):
+    """Scan new files with clamd (SDP_CLAMD_ADDRESS), then make clean copies and previews."""
+    from .evidence import worker
+    app = current_app._get_current_object()
+    scanner = worker.scanner_for(app.config)
+    if scanner is None:
+        click.echo("no scanner configured (SDP_CLAMD_ADDRESS): files are marked not scanned")
+    while True:
+        total = {}
+        while True:  # batch after batch until nothing is due
+            with app.extensions["sdp_sessionmaker"]() as db:
+                counts = worker.process_pending(db, app.extensions["sdp_sealer"], scanner)
+            for key, value in counts.items():
+                total[key] = total.get(key, 0) + value
+            if not counts:
+                break
+        if total or once:
+            click.echo("files: " + (", ".join(f"{k} {v}" for k, v in sorted(total.items())) or "none waiting"))
+        if once:
+            return
+        import time
+        time.sleep(interval)
+
+
 @reports_cli.command("show")
 @click.argument("reference")
 def reports_show(reference):
-    """Print a report's unsealed answers (until the partner inbox exists). Every use is logged."""
+    """Print a report's unsealed answers (for an authorised operator). Every use is logged."""
     import json
     import logging
-    from .services import submissions
+    from .services import reports
     app = current_app._get_current_object()
     sealer = app.extensions["sdp_sealer"]
     with app.extensions["sdp_sessionmaker"]() as db:
-        report = submissions.find(db, reference)
+        report = reports.find(db, reference)
         if report is None:
             raise click.ClickException("no report with that reference")
         logging.getLogger("sdp_public.audit").warning("reports show %s by operator", report.reference)
-        answers = submissions.unseal_part(sealer, report, "answers", report.sealed_answers, {})
-        contact = submissions.unseal_part(sealer, report, "contact", report.sealed_contact)
         click.echo(json.dumps({
             "reference": report.reference, "form": report.form, "language": report.lang, "status": report.status,
             "received": report.created_at.isoformat(), "anonymous": report.anonymous,
+            "purged": report.purged,
             "routed_to": [{"partner": r.partner, "reason": r.reason} for r in report.routes],
-            "answers": answers, "contact": contact,
-            "added_by_reporter": [submissions.unseal_part(sealer, report, "event", e.sealed_body)
+            "answers": report.answers(sealer), "contact": report.contact(sealer) or None,
+            "added_by_reporter": [report.open(sealer, "event", e.sealed_body)
                                   for e in report.events if e.kind == "reporter-information"],
         }, ensure_ascii=False, indent=2))
 
 
+@reports_cli.command("fill-areas")
+def reports_fill_areas():
+    """Once after migration 0007: copy each older report's area (a choice from a fixed
+    list) from its sealed answers into the plain column the inbox filters on."""
+    from .services import reports
+    app = current_app._get_current_object()
+    with app.extensions["sdp_sessionmaker"]() as db:
+        filled = reports.fill_areas(db, app.extensions["sdp_sealer"])
+    click.echo(f"filled the area of {filled} reports")
 
 
 partners_cli = AppGroup("partners", help="Partner staff accounts.")
@@ -224,17 +262,17 @@ retention_cli = AppGroup("retention", help="Deleting what we no longer need.")
 @click.option("--partner", required=True, help="The partner's slug in content/partners.toml.")
 @click.option("--role", default="caseworker", type=click.Choice(["caseworker", "lead", "admin"]), show_default=True)
 def partners_add_user(email, partner, role):
-    """Create a staff account; prints a one-time password and the TOTP secret, once."""
-    from .services import audit, staff, totp
+    """Create a staff account; prints a one-time password and the TOTP secret, once. The
+    password works once: the first sign-in chooses a new one."""
+    from .services import staff, totp
     app = current_app._get_current_object()
     if partner not in app.extensions["sdp_router"].partners:
         raise click.ClickException(f"unknown partner {partner!r}")
     with app.extensions["sdp_sessionmaker"]() as db:
-        user, password, secret = staff.create(db, app.extensions["sdp_sealer"], email, partner, role)
-        audit.record(db, "operator (command line)", partner, "added-user", detail=f"{user.email} as {role}")
-        db.commit()  # the account and its audit entry together
+        user, password, secret = staff.add_account(db, app.extensions["sdp_sealer"], "operator (command line)", partner,
+                                                   email, partner, role)
         click.echo(f"account:  {user.email} ({partner}, {role})")
-    click.echo(f"password: {password}   (give it to them once; it is stored only as an Argon2id hash)")
+    click.echo(f"password: {password}   (one-time: give it to them once; they choose their own at first sign-in)")
     click.echo(f"TOTP:     {secret}")
     click.echo(f"          {totp.provisioning_uri(secret, email)}")
     click.echo("Sign in at /partners/sign-in with the password and the 6-digit code from an authenticator app.")
@@ -243,37 +281,21 @@ def partners_add_user(email, partner, role):
 @retention_cli.command("purge")
 @click.option("--months", default=13, show_default=True, help="Months after closure to keep answers.")
 def retention_purge(months):
-    """Delete answers and contact details of reports closed more than MONTHS ago."""
+    """Delete answers, contact details and every sealed word of reports closed more than MONTHS ago."""
+    import logging
     from datetime import datetime, timedelta, timezone
 
-    from sqlalchemy import select
-
-    from .models import OutboxMessage, Report, ReportEvent
+    from .services import reports
     app = current_app._get_current_object()
     cutoff = datetime.now(timezone.utc) - timedelta(days=round(months * 30.44))
     with app.extensions["sdp_sessionmaker"]() as db:
-        reports = db.scalars(select(Report).where(Report.closed_at.is_not(None), Report.closed_at < cutoff,
-                                                  Report.sealed_answers != "")).all()
-        for report in reports:
-            report.sealed_answers = ""
-            report.sealed_contact = None
-            for event in db.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)):
-                event.sealed_body = None
-            for message in db.scalars(select(OutboxMessage).where(OutboxMessage.report_id == report.id)):
-                message.sealed_recipient = None
-                if message.status == "pending" and message.kind.startswith("reporter-"):
-                    # the address is gone: the message can never be sent, so stop trying
-                    message.status = "cancelled"
-                    message.last_error = "address deleted by the retention purge"
-        db.commit()
+        purged = reports.purge_closed(db, cutoff)
     mails = _scrub_and_expire_mail(app)
-    import logging
     logging.getLogger("sdp_public.retention").warning(
-        "retention purge: answers deleted from %s reports closed before %s", len(reports), cutoff.date())
-    click.echo(f"purged {len(reports)} reports closed before {cutoff.date()}")
+        "retention purge: answers deleted from %s reports closed before %s", purged, cutoff.date())
+    click.echo(f"purged {purged} reports closed before {cutoff.date()}")
     if mails:
         click.echo(f"deleted {mails} mail files older than {app.config['MAIL_FILE_DAYS']} days")
-
 
 
 keys_cli = AppGroup("keys", help="Sealing keys.")
@@ -284,44 +306,12 @@ def keys_rotate():
     """Re-seal every sealed value with the newest key (the first in SDP_SEALING_KEYS).
 
     Add a new key in front of the old one, deploy, run this, then remove the old key."""
-    from sqlalchemy import select
-
     from .db import scrub
-    from .models import Draft, OutboxMessage, Report, ReportEvent, StaffUser
-    from .services.sealing import SealingError
-    from .services.staff import totp_context
-    from .services.submissions import sealing_context
+    from .services import keys
     app = current_app._get_current_object()
     sealer = app.extensions["sdp_sealer"]
-    count = 0
-
-    def reseal(obj, attribute, context):
-        nonlocal count
-        token = getattr(obj, attribute)
-        if token and sealer.needs_reseal(token):
-            setattr(obj, attribute, sealer.seal(sealer.unseal(token, context), context))
-            count += 1
-
     with app.extensions["sdp_sessionmaker"]() as db:
-        for report in db.scalars(select(Report)):
-            reseal(report, "sealed_answers", sealing_context(report.reference, report.form, "answers"))
-            reseal(report, "sealed_contact", sealing_context(report.reference, report.form, "contact"))
-            for event in db.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)):
-                reseal(event, "sealed_body", sealing_context(report.reference, report.form, "event"))
-            for message in db.scalars(select(OutboxMessage).where(OutboxMessage.report_id == report.id)):
-                reseal(message, "sealed_recipient", sealing_context(report.reference, report.form, "recipient"))
-        for user in db.scalars(select(StaffUser)):
-            reseal(user, "sealed_totp_secret", totp_context(user.email))
-        unreadable = 0
-        for draft in db.scalars(select(Draft)):
-            try:
-                reseal(draft, "sealed", drafts.context(draft.id))
-            except SealingError:
-                # Sealed with a key no longer configured: nobody can resume it, so it goes
-                # (a report that will not open stops the rotation; a draft need not).
-                db.delete(draft)
-                unreadable += 1
-        db.commit()
+        count, unreadable = keys.rotate(db, sealer)
     with app.extensions["sdp_engine"].connect() as connection:
         scrub(connection)  # no page image sealed with the old key left in SQLite's WAL
     click.echo(f"re-sealed {count} values with key {sealer.current}"
@@ -329,5 +319,6 @@ def keys_rotate():
 
 
 def init_app(app):
-    for group in (db_cli, drafts_cli, content_cli, outbox_cli, reports_cli, partners_cli, retention_cli, keys_cli):
+    for group in (db_cli, drafts_cli, content_cli, outbox_cli, evidence_cli, reports_cli, partners_cli, retention_cli,
+                  keys_cli):
         app.cli.add_command(group)

@@ -139,6 +139,12 @@ def load_config(env=None, **overrides):
         # A person takes minutes to answer every question; a script takes milliseconds.
         "REPORT_MINIMUM_SECONDS": int(env.get("SDP_REPORT_MINIMUM_SECONDS", 8)),
         "TRACK_RATE_LIMIT": env.get("SDP_TRACK_RATE_LIMIT", "10 per 15 minutes"),
+        # "Save and come back later": a resume code opens its draft once, for this many days.
+        "RESUME_DAYS": int(env.get("SDP_RESUME_DAYS", 7)),
+        # Wrong resume codes (and wrong receipt checks) per client, like /track's look-ups.
+        "RESUME_RATE_LIMIT": env.get("SDP_RESUME_RATE_LIMIT", env.get("SDP_TRACK_RATE_LIMIT", "10 per 15 minutes")),
+        # Emails of a resume code ("email me this code") per client.
+        "RESUME_EMAIL_LIMIT": env.get("SDP_RESUME_EMAIL_LIMIT", "5 per hour"),
         # "Add to my report" on /track: at most this many additions per report in all, and per
         # sign-in with the receipt code (each one is an event and may email the partners).
         "TRACK_ADD_LIMIT": int(env.get("SDP_TRACK_ADD_LIMIT", 20)),
@@ -149,6 +155,11 @@ def load_config(env=None, **overrides):
         "STEP_RATE_LIMIT": env.get("SDP_STEP_RATE_LIMIT", "300 per hour"),
         # New drafts (a first answer with no draft yet) per client: each one is a database row.
         "DRAFT_START_LIMIT": env.get("SDP_DRAFT_START_LIMIT", "20 per hour"),
+        # Evidence files: how many per report and how big each may be (the only route whose
+        # body may exceed MAX_CONTENT_LENGTH), and the malware scanner (clamd) they go to.
+        "UPLOAD_MAX_FILES": int(env.get("SDP_UPLOAD_MAX_FILES", 10)),
+        "UPLOAD_MAX_BYTES": int(env.get("SDP_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)),
+        "CLAMD_ADDRESS": env.get("SDP_CLAMD_ADDRESS", ""),
         "RATELIMIT_SWALLOW_ERRORS": True,  # a limiter outage must never lose a report
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Where "Exit this page" goes: the page GOV.UK services use for the same purpose.
@@ -191,5 +202,7 @@ def check_production(config):
         problems.append("SDP_SITE_URL is not https://")
     if str(config.get("SMTP_URL", "file://")).startswith("file://"):
         problems.append("SDP_SMTP_URL is not set or is file:// (notifications would pile up as files)")
+    if not config.get("CLAMD_ADDRESS"):
+        problems.append("SDP_CLAMD_ADDRESS is not set (evidence files would reach partners unscanned)")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))

@@ -8,6 +8,52 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import gettext
+
+
+def N_(message):
+    """Mark a string for `make extract` (keyword N_) without translating it here."""
+    return message
+
+
+# The words on a contact card that are not a contact detail: opening hours, and the names
+# that describe a line rather than being an organisation's own name. They are gettext
+# msgids, not per-language fields in contacts.toml, because:
+# - they are a handful of short phrases shared by many contacts ("24 hours a day, free"),
+#   so each is translated once, not once per contact and language;
+# - the catalogs already have the checks a translation needs (scripts/check_catalogs.py and
+#   the suite fail on an empty, fuzzy or missing entry), and translators already work there;
+# - contacts.toml stays one language-neutral record of each detail and its source.
+# An organisation's own name ("Samaritans", "Victim Support") stays in English, as every
+# page writes it (docs/translating.md), so a reader can say and search it; where a name
+# carries a description in brackets, the description is translated with the name.
+# tests/test_content.py fails if a contact's hours, or a name written as a description,
+# is missing here.
+CARD_WORDS = frozenset((
+    # hours
+    N_("24 hours a day, 7 days a week"),
+    N_("24 hours a day, free"),
+    N_("24 hours a day, every day, free"),
+    # names that describe the line
+    N_("Emergency services"),
+    N_("Emergency services by text relay (Relay UK)"),
+    N_("Police non-emergency"),
+    N_("Prevent and Channel referrals (Durham County Council)"),
+    N_("True Vision (police hate crime reporting)"),
+    N_("159 (call your bank safely)"),
+    N_("Report scam texts"),
+    N_("CEOP (National Crime Agency child protection)"),
+    N_("Citizens Advice consumer helpline"),
+    # names in the support directory (support.toml) that describe the line
+    N_("Durham Constabulary (police non-emergency)"),
+    N_("159 bank scam line"),
+    N_("Scam text reporting (7726)"),
+))
+
+
+def _in_reader_language(words):
+    return gettext(words) if words in CARD_WORDS else words
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -32,6 +78,15 @@ class Contact:
         return self.url.removeprefix("https://").removeprefix("www.").rstrip("/")
 
     @property
+    def display_name(self):
+        """The name as the reader's language shows it (an organisation's own name stays)."""
+        return _in_reader_language(self.name)
+
+    @property
+    def display_hours(self):
+        return _in_reader_language(self.hours) if self.hours else ""
+
+    @property
     def has_details(self):
         return bool(self.phone or self.text or self.email or self.url)
 
@@ -42,6 +97,10 @@ class Service:
     name: str
     contact: Contact
     needs: tuple = field(default_factory=tuple)
+
+    @property
+    def display_name(self):
+        return _in_reader_language(self.name)
 
 
 def load_contacts(content_dir):

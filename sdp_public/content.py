@@ -19,6 +19,7 @@ from .sanitize import sanitize_html
 
 # Only these characters may name a page: no dots, so no traversal, whatever the route.
 _PAGE_PATH = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*$")
+_HEADING_OPEN = re.compile(r"<h([1-6])[\s>]")
 _BLOCK_PLACEHOLDER = re.compile(r"<p[^>]*>\[\[(chart|contact):([a-z0-9-]+)\]\]</p>")
 _INLINE_PLACEHOLDER = re.compile(r"\[\[(phone|text|email|web):([a-z0-9-]+)\]\]")
 
@@ -112,8 +113,8 @@ class ContentStore:
         tokens = self._md.parse(post.content)
         headings = self._decorate(tokens, reader_lang)
         html = sanitize_html(self._md.renderer.render(tokens, self._md.options, {}))
-        html = self._wrap_tables(html)
-        html = self._expand_placeholders(html, meta, reader_lang, source)
+        html = self._wrap_tables(html, reader_lang)
+        html = self._expand_placeholders(html, meta, reader_lang, source, text_lang)
         return Page(
             path=path, lang=text_lang, title=str(meta["title"]), summary=str(meta.get("summary", "")),
             html=Markup(html), meta=meta, text=_plain(post.content), fallback=text_lang != reader_lang,
@@ -144,15 +145,31 @@ class ContentStore:
         return headings
 
     @staticmethod
-    def _wrap_tables(html):
-        # A wide table scrolls inside its own focusable region, never the page (WCAG 1.4.10).
-        label = escape(gettext("Table (scroll sideways to see all of it)"))
-        return html.replace('<table class="govuk-table">',
-                            f'<div class="sdp-table-wrap" tabindex="0" role="region" aria-label="{label}">'
-                            '<table class="govuk-table">').replace("</table>", "</table></div>")
+    def _wrap_tables(html, reader_lang="en"):
+        # A wide table scrolls inside its own focusable region, never the page (WCAG 1.4.10),
+        # with a hint above it on a narrow screen (the stylesheet shows it only when needed).
+        # Each region needs its own name when a page has several tables (axe landmark-unique).
+        hint = escape(gettext("Scroll sideways to see the whole table"))
+        reader = languages.get(reader_lang) or languages.DEFAULT
+        count = html.count('<table class="govuk-table">')
+        numbers = iter(range(1, count + 1))
 
-    def _expand_placeholders(self, html, meta, reader_lang, source):
+        def wrap(_match):
+            if count == 1:
+                label = gettext("Table (scroll sideways to see all of it)")
+            else:
+                label = gettext("Table %(number)d of %(count)d (scroll sideways to see all of it)",
+                                number=next(numbers), count=count)
+            return (f'<div class="sdp-table"><p class="sdp-table__hint" aria-hidden="true" lang="{reader.code}" '
+                    f'dir="{reader.dir}">{hint}</p>'
+                    f'<div class="sdp-table-scroll" tabindex="0" role="region" aria-label="{escape(label)}">'
+                    '<table class="govuk-table">')
+        return re.sub('<table class="govuk-table">', wrap, html).replace("</table>", "</table></div></div>")
+
+    def _expand_placeholders(self, html, meta, reader_lang, source, text_lang=None):
         language = languages.get(reader_lang)
+        # A chart follows the text it is in: English fallback on an Arabic page is left to right.
+        text_language = languages.get(text_lang or reader_lang)
 
         def block(match):
             kind, ident = match.groups()
@@ -160,10 +177,15 @@ class ContentStore:
                 chart = (meta.get("charts") or {}).get(ident)
                 if chart is None:
                     raise ContentError(f"{source}: no chart '{ident}' in front matter")
-                geometry = charts.layout(chart, language.locale, rtl=language.dir == "rtl")
+                geometry = charts.layout(chart, language.locale, direction=text_language.dir)
                 return self._render_template("public/_chart.html", chart=chart, chart_id=ident,
-                                             geometry=geometry)
-            return self._render_template("public/_contact.html", contact=self._contact(ident, source))
+                                             geometry=geometry, chart_lang=text_language.code)
+            # The card's name is a heading one level below the section it sits in (h2 straight
+            # under the page's h1), so headings never skip a level.
+            levels = _HEADING_OPEN.findall(match.string, 0, match.start())
+            level = min(int(levels[-1]) + 1, 4) if levels else 2
+            return self._render_template("public/_contact.html", contact=self._contact(ident, source),
+                                         heading_level=level)
 
         def inline(match):
             kind, ident = match.groups()

@@ -6,7 +6,7 @@ production. Services take a Session as an argument and never reach for Flask's g
 import contextlib
 import os
 
-from flask import current_app, g
+from flask import current_app, g, request
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -71,8 +71,26 @@ def init_app(app):
     engine = make_engine(app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", 5),
                          app.config.get("DB_MAX_OVERFLOW", 5), app.config.get("DB_POOL_TIMEOUT", 10))
     app.extensions["sdp_engine"] = engine
+    # For a request's lone reads (a question page's draft): on PostgreSQL no transaction
+    # around them (it would add a BEGIN and a ROLLBACK round trip); SQLite has no round
+    # trips to save, and switching its isolation level would only cost more.
+    app.extensions["sdp_lone_read_engine"] = (engine.execution_options(isolation_level="AUTOCOMMIT")
+                                              if engine.dialect.name == "postgresql" else engine)
     app.extensions["sdp_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+
+
+def read_one(statement, parameters):
+    """The first row of one read, for a value whose writers compare it again (drafts.Claim)
+    or that only this browser writes. A GET (which writes nothing after it) reads outside
+    the request's Session: on PostgreSQL outside any transaction too (one round trip, not
+    BEGIN, SELECT and ROLLBACK); on SQLite over a plain connection (no Session to open and
+    close: a twentieth of a question page). Anywhere else in the request's Session, whose
+    transaction the write that follows belongs to."""
+    if request.method in ("GET", "HEAD") and "db_session" not in g:
+        with current_app.extensions["sdp_lone_read_engine"].connect() as connection:
+            return connection.execute(statement, parameters).first()
+    return get_session().connection().execute(statement, parameters).first()
 
 
 def get_session():

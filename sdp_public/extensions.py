@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and attached in create_app with init_app."""
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -39,3 +40,17 @@ def limit_only_decorated_views(app):
     take that hook out (tests prove the decorated limits still hold)."""
     hooks = app.before_request_funcs.get(None, [])
     hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
+
+
+def post_limit(limit_value, **options):
+    """limiter.limit(limit_value, methods=["POST"], **options), but a GET never enters
+    Flask-Limiter: its decorator resolves and filters every limit of the view on each call
+    whatever the method, a tenth of a question page's time for a limit that cannot apply."""
+    def decorate(view):
+        limited = limiter.limit(limit_value, methods=["POST"], **options)(view)
+
+        @functools.wraps(view)
+        def dispatch(*args, **kwargs):
+            return (limited if request.method == "POST" else view)(*args, **kwargs)
+        return dispatch
+    return decorate

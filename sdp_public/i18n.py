@@ -4,9 +4,28 @@ Every public URL starts with a language code. The prefix is validated before any
 runs; an unknown one is a 404 that lists the languages we publish in.
 """
 from flask import abort, g, request, url_for
+from flask_babel import Domain, get_locale
 
 from . import languages
 from .extensions import babel
+
+
+class RequestDomain(Domain):
+    """flask-babel's Domain, the request's translations looked up once: flask-babel finds
+    them anew for every string (its context, the locale's name built, a cache lookup),
+    which was a fifth of a check answers page. Keyed by the locale object, so
+    force_locale (an email in the reporter's language) still gets its own."""
+
+    def get_translations(self):
+        if not g:
+            return super().get_translations()
+        locale = get_locale()
+        cached = g.get("sdp_translations")
+        if cached is not None and cached[0] is locale:
+            return cached[1]
+        translations = super().get_translations()
+        g.sdp_translations = (locale, translations)
+        return translations
 
 
 def current_language():
@@ -59,5 +78,6 @@ def _alternates():
 def init_app(app):
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations",
                    default_domain="messages")
+    babel.domain_instance = RequestDomain(domain="messages")
     app.jinja_env.globals.update(current_language=current_language, alternates=alternates,
                                  LANGUAGES=languages.LANGUAGES)

@@ -40,6 +40,16 @@ def get(code):
     return BY_CODE.get(code) if isinstance(code, str) else None
 
 
+def interpreter_request(contact):
+    """(asked for an interpreter, the code of the language asked for or None) from a
+    report's contact details ({} or None when anonymous): what submit keeps plain on the
+    report (Report.interpreter, Report.interpreter_language). Only a language of ours."""
+    contact = contact if isinstance(contact, dict) else {}
+    wanted = contact.get("interpreter") == "yes"
+    chosen = get(contact.get("interpreter_language")) if wanted else None
+    return wanted, chosen.code if chosen else None
+
+
 def best_match(accept_languages):
     """Pick a language from a werkzeug LanguageAccept header; English if none fits.
 

@@ -1,7 +1,8 @@
 """Tables. Every change here needs an Alembic revision in migrations/ (a test checks)."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -29,6 +30,24 @@ class Draft(Base):
     __table_args__ = (Index("ix_draft_expires_at", "expires_at"),)
 
 
+class ResumeCode(Base):
+    """A code that reopens a sealed draft on any device ("save and come back later").
+    Only its SHA-256 is kept. The row outlives its draft (draft_id NULL once the draft is
+    gone), so a used or expired code is told apart from a wrong one."""
+
+    __tablename__ = "resume_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    draft_id: Mapped[str | None] = mapped_column(ForeignKey("draft.id", ondelete="SET NULL"), nullable=True)
+    form: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_resume_code_draft_id", "draft_id"), Index("ix_resume_code_expires_at", "expires_at"))
+
+
 class Report(Base):
     """A report or request. Everything the reporter wrote is sealed (see services/sealing.py);
     the plain columns say only what kind of report it is, when, in which language and where
@@ -42,8 +61,24 @@ class Report(Base):
     lang: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default="new")
     anonymous: Mapped[bool] = mapped_column(Boolean)
-    sealed_answers: Mapped[str] = mapped_column(Text)
+    # NULL only once purged (purged_at set): the one purged state, see purge().
+    sealed_answers: Mapped[str | None] = mapped_column(Text, nullable=True)
     sealed_contact: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The County Durham area picked from a fixed list (never typed text), plain so that the
+    # inbox filters in SQL; the anonymised statistics keep it plain too.
+    area: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"),
+                                                       nullable=True)
+    # Whether the reporter asked for an interpreter, and the language code they chose if
+    # they chose one (from our list, never typed): how to talk to them, not what they said,
+    # kept plain like `lang` so the inbox shows it without opening anyone's contact details.
+    # Filled at submit and, for older reports, by migration 0010; NULL only for a report
+    # stored by a build from before it (the inbox then opens its contact details).
+    interpreter: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    interpreter_language: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Still happening, or a business under attack now: partners see it first.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     receipt_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -51,8 +86,64 @@ class Report(Base):
 
     routes: Mapped[list["ReportRoute"]] = relationship(back_populates="report", order_by="ReportRoute.id")
     events: Mapped[list["ReportEvent"]] = relationship(back_populates="report", order_by="ReportEvent.id")
+    files: Mapped[list["EvidenceFile"]] = relationship(back_populates="report", order_by="EvidenceFile.position")
 
-    __table_args__ = (Index("ix_report_form_created_at", "form", "created_at"),)
+    assigned_to: Mapped["StaffUser | None"] = relationship()
+
+    # -- sealing: the one place a report's sealed parts are bound to it ------------------
+    # Parts: "answers", "contact", "event" (a timeline entry's words), "recipient" (the
+    # reporter's address on an outbox message). A blob sealed for one report and part
+    # will not open as another's.
+    def sealing_context(self, part):
+        return f"{self.form}:{self.reference}:{part}"
+
+    def seal(self, sealer, part, value):
+        return sealer.seal(value, self.sealing_context(part))
+
+    def open(self, sealer, part, token, default=None):
+        """Open one sealed value of this report; `default` when there is none (anonymous,
+        no words, or purged)."""
+        return sealer.unseal(token, self.sealing_context(part)) if token else default
+
+    def answers(self, sealer):
+        return self.open(sealer, "answers", self.sealed_answers, {})
+
+    def contact(self, sealer):
+        return self.open(sealer, "contact", self.sealed_contact, {})
+
+    def sealed_values(self, messages=()):
+        """(row, attribute, part) for every sealed value this report holds, in its own row,
+        its events and the given outbox messages: what re-sealing and backup checks walk."""
+        yield self, "sealed_answers", "answers"
+        yield self, "sealed_contact", "contact"
+        for event in self.events:
+            yield event, "sealed_body", "event"
+        for evidence in self.files:
+            yield evidence, "sealed", evidence.part
+        for message in messages:
+            yield message, "sealed_recipient", "recipient"
+
+    @property
+    def purged(self):
+        return self.purged_at is not None
+
+    def purge(self, now, messages=()):
+        """The one purged state: every sealed value gone (NULL) and purged_at set; what
+        remains says only what kind of report it was, when, where it was routed and where
+        it stood. A pending email to the reporter can never be sent now, so it stops."""
+        for row, attribute, _part in self.sealed_values(messages):
+            if not isinstance(row, EvidenceFile):  # files are deleted whole: services/reports.purge_closed
+                setattr(row, attribute, None)
+        self.area = None
+        self.interpreter, self.interpreter_language = False, None  # nobody left to contact
+        self.purged_at = now
+        for message in messages:
+            if message.status == "pending" and message.kind.startswith("reporter-"):
+                message.status = "cancelled"
+                message.last_error = "address deleted by the retention purge"
+
+    __table_args__ = (Index("ix_report_form_created_at", "form", "created_at"),
+                      Index("ix_report_assigned_to_id", "assigned_to_id"))
 
 
 class ReportRoute(Base):
@@ -71,7 +162,9 @@ class ReportRoute(Base):
 
     report: Mapped[Report] = relationship(back_populates="routes")
 
-    __table_args__ = (Index("ix_report_route_partner_created_at", "partner", "created_at"),
+    # (partner, report_id): the inbox's sort and counts read a partner's report ids from
+    # the index alone, without visiting each route row (migration 0011).
+    __table_args__ = (Index("ix_report_route_partner_report_id", "partner", "report_id"),
                       Index("ix_report_route_report_id", "report_id"))
 
 
@@ -143,6 +236,8 @@ class StaffUser(Base):
     # Wrong passwords from any address: many more lock it (see services/staff.py).
     failed_passwords: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The printed first password signs in once, to set one only this person knows.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = ({"sqlite_autoincrement": True},)
@@ -201,3 +296,56 @@ class ReportStatistic(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (UniqueConstraint("form", "month", "area", "category", name="uq_report_statistic_key"),)
+
+
+class EvidenceFile(Base):
+    """A photo, screenshot or document a reporter gave: first on a draft (draft_id), then,
+    from the Send that stores the report, on the report (report_id).
+
+    `sealed` holds, sealed to its owner (the draft, then the report) and this file, the
+    file's own data key and everything the reporter's file says about itself: its name,
+    kind, size, SHA-256 and what processing found. The bytes are in EvidenceChunk, sealed
+    with that data key (services/evidence.py), so moving a file to its report or rotating
+    the keys re-seals this one small value, never megabytes. The plain columns say only
+    where the file stands: scanned or not, processed or not."""
+
+    __tablename__ = "evidence_file"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    draft_id: Mapped[str | None] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"), nullable=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sealed: Mapped[str] = mapped_column(Text)
+    # waiting, clean, infected, failed (could not be scanned) or unscanned (no scanner)
+    scan_status: Mapped[str] = mapped_column(String(16), default="waiting")
+    scan_signature: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # waiting, done (clean copy or previews made), unreadable (the original only)
+    processing: Mapped[str] = mapped_column(String(16), default="waiting")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_after_sending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    report: Mapped["Report | None"] = relationship(back_populates="files")
+
+    __table_args__ = (Index("ix_evidence_file_draft_id", "draft_id"), Index("ix_evidence_file_report_id", "report_id"),
+                      Index("ix_evidence_file_next_attempt_at", "next_attempt_at"))
+
+    @property
+    def part(self):
+        """The sealing part of this file on its report: see Report.sealing_context."""
+        return f"file:{self.id}"
+
+
+class EvidenceChunk(Base):
+    """One sealed piece (at most services/evidence.CHUNK bytes of plaintext) of a file's
+    original, clean copy or a preview page: AES-256-GCM with the file's data key, bound to
+    the file, variant, position and whether it is the last piece (so nothing can be
+    dropped, reordered or moved to another file)."""
+
+    __tablename__ = "evidence_chunk"
+
+    file_id: Mapped[str] = mapped_column(ForeignKey("evidence_file.id", ondelete="CASCADE"), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(16), primary_key=True)  # original, clean, page-1 ...
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

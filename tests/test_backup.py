@@ -1,62 +1,59 @@
 """A backup is only a backup if it restores: make one, prove it, restore it elsewhere."""
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from sdp_public.services.sealing import new_key_spec
-from sdp_test_helpers import HATE_ANSWERS, send_report, walk_report
+from sdp_test_helpers import ENGINE, HATE_ANSWERS, POSTGRES_ADMIN_URL, send_report, walk_report
 
 pytestmark = pytest.mark.db
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def flask(env, *args):
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
-def empty_database(migrated_database, tmp_path):
-    """A second, empty database of the same kind, to restore into."""
-    if migrated_database.startswith("sqlite"):
+def empty_database(request, tmp_path):
+    """A second, empty database of the same kind (not even migrated), to restore into."""
+    if ENGINE == "sqlite":
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
+    admin = request.getfixturevalue("postgres_admin")
     name = f"sdp_restore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(migrated_database).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(migrated_database).set(database=name).render_as_string(hide_password=False)
+    yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
-def test_a_backup_verifies_and_restores_with_every_report_readable(app, client, tmp_path, empty_database):
-    reference, _ = send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])
-    env = {"SDP_DATABASE_URL": app.config["DATABASE_URL"], "SDP_SEALING_KEYS": app.config["SEALING_KEYS"],
-           "SDP_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+def count_reports(url):
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(text("SELECT reference, form FROM report")).all())
+    finally:
+        engine.dispose()
+
+
+def test_a_backup_verifies_and_restores_with_every_report_readable(fresh_app, make_app, tmp_path, empty_database):
+    # Two reports on a database of their own: the backup must hold exactly these.
+    client = fresh_app.test_client()
+    references = {send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])[0] for _ in range(2)}
     backup = tmp_path / "sdp.backup"
-    made = flask(env, "db", "backup", str(backup))
-    assert made.returncode == 0, made.stderr[-1000:]
+    made = fresh_app.test_cli_runner().invoke(args=["db", "backup", str(backup)])
+    assert made.exit_code == 0, made.output
     assert backup.stat().st_size > 0
 
-    verified = flask(env, "db", "verify-backup", str(backup))
-    assert verified.returncode == 0, verified.stdout + verified.stderr[-1000:]
-    counts = dict(part.rsplit(" ", 1) for part in verified.stdout.strip().removeprefix("backup ok: ").split(", "))
-    assert int(counts["reports"]) >= 1 and counts["reports_opened"] == counts["reports"]
+    verified = fresh_app.test_cli_runner().invoke(args=["db", "verify-backup", str(backup)])
+    assert verified.exit_code == 0, verified.output
+    counts = dict(part.rsplit(" ", 1) for part in verified.output.strip().removeprefix("backup ok: ").split(", "))
+    assert counts["reports"] == counts["reports_opened"] == "2", counts
 
     # with the wrong keys, the same backup is declared unusable
-    wrong = flask({**env, "SDP_SEALING_KEYS": new_key_spec()}, "db", "verify-backup", str(backup))
-    assert wrong.returncode == 1 and "BACKUP NOT USABLE" in wrong.stdout
+    wrong_keys = make_app(DATABASE_URL=fresh_app.config["DATABASE_URL"], SEALING_KEYS=new_key_spec())
+    wrong = wrong_keys.test_cli_runner().invoke(args=["db", "verify-backup", str(backup)])
+    assert wrong.exit_code == 1 and "BACKUP NOT USABLE" in wrong.output, wrong.output
 
-    restored = flask({**env, "SDP_DATABASE_URL": empty_database}, "db", "restore", "--yes", str(backup))
-    assert restored.returncode == 0, restored.stderr[-1000:]
-    engine = create_engine(empty_database)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM report WHERE reference = :r"), {"r": reference}).scalar() == 1
-    engine.dispose()
+    elsewhere = make_app(DATABASE_URL=empty_database, SEALING_KEYS=fresh_app.config["SEALING_KEYS"])
+    restored = elsewhere.test_cli_runner().invoke(args=["db", "restore", "--yes", str(backup)])
+    assert restored.exit_code == 0, restored.output
+    assert count_reports(empty_database) == {reference: "hate-incident" for reference in references}

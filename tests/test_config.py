@@ -2,13 +2,8 @@
 import pytest
 
 from sdp_public.config import ConfigError, load_config
+from sdp_test_helpers import KEYS, SAFE, STRONG
 
-STRONG = "k" * 64
-KEYS = "a1:" + "A" * 43
-# Everything production needs; each refusal test takes one thing away or spoils it.
-SAFE = {"SDP_SECRET_KEY": STRONG, "SDP_SEALING_KEYS": KEYS, "SDP_DATABASE_URL": "postgresql+psycopg://db/sdp",
-        "SDP_REDIS_URL": "redis://redis.internal:6379/0", "SDP_SMTP_URL": "smtp://mail.internal:25",
-        "SDP_SITE_URL": "https://safedurham.example"}
 
 
 def without(*names, **changes):
@@ -52,6 +47,8 @@ def test_the_environment_overrides_the_defaults(tmp_path):
     # mail written to files: notifications pile up and nobody is told
     (without("SDP_SMTP_URL"), "SDP_SMTP_URL is not set or is file://"),
     (without(SDP_SMTP_URL="file:///var/mail/sdp"), "SDP_SMTP_URL is not set or is file://"),
+    # evidence files would reach partners without a malware scan
+    (without("SDP_CLAMD_ADDRESS"), "SDP_CLAMD_ADDRESS is not set"),
 ])
 def test_production_refuses_unsafe_settings(tmp_path, env, problem):
     with pytest.raises(ConfigError, match=problem):

@@ -75,11 +75,13 @@ def test_series_are_drawn_as_accessible_charts_with_their_data_beside_them(get):
     assert "2,861" in page.text and "3,605" in page.text
 
 
-def test_charts_are_mirrored_for_right_to_left_readers(get):
-    ltr = get("/en/plan/alcohol-and-substance-misuse").soup.select_one("figure.sdp-chart svg text[text-anchor]")
-    rtl = get("/ar/plan/alcohol-and-substance-misuse").soup.select_one("figure.sdp-chart svg text[text-anchor]")
-    assert ltr["text-anchor"] == "end" and rtl["text-anchor"] == "start"
-    assert float(ltr["x"]) < 320 < float(rtl["x"])
+def test_charts_follow_the_direction_of_the_text_they_are_in(get):
+    # /ar/plan/<priority> is English fallback: its charts read left to right, like its text
+    for lang in ("en", "ar", "ur"):
+        figure = get(f"/{lang}/plan/alcohol-and-substance-misuse").soup.select_one("figure.sdp-chart")
+        assert figure["dir"] == "ltr" and figure["lang"] == "en", lang
+        tick = figure.select_one("svg text.sdp-chart__tick")
+        assert tick["text-anchor"] == "end" and float(tick["x"]) < 320, lang
 
 
 def test_numbers_in_charts_are_formatted_for_the_readers_locale(get):
@@ -179,3 +181,51 @@ def test_a_returning_reader_gets_a_304_for_a_page_that_has_not_changed(client):
     assert "Content-Security-Policy" in again.headers  # the same policy as the page it revalidates
     assert client.get("/ar/plan/").headers["ETag"] != etag  # each language is its own page
     assert client.get("/en/plan/", headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+@pytest.mark.parametrize("lang, hours, name", [
+    ("pl", "24 godziny na dobę, 7 dni w tygodniu", "True Vision (zgłaszanie przestępstw z nienawiści na policję)"),
+    ("ar", "على مدار 24 ساعة، 7 أيام في الأسبوع", "True Vision (الإبلاغ عن جرائم الكراهية للشرطة)"),
+])
+def test_contact_cards_show_hours_and_descriptive_names_in_the_readers_language(get, lang, hours, name):
+    page = get(f"/{lang}/campaigns/hate-hurts")
+    cards = [card.get_text(" ", strip=True) for card in page.soup.select("main .sdp-card")]
+    victim_support = next(text for text in cards if text.startswith("Victim Support"))
+    assert hours in victim_support
+    assert "hours a day" not in " ".join(cards) and "days a week" not in " ".join(cards)
+    assert any(name in text for text in cards)
+    assert "police hate crime reporting" not in " ".join(cards)
+    # The number itself still comes from contacts.toml, unchanged.
+    assert page.soup.select_one('main .sdp-card a[href="tel:08081689111"]')
+
+
+def test_every_hours_and_descriptive_name_on_a_card_is_translatable(app):
+    """A new opening time in contacts.toml must be added to CARD_WORDS (and translated)."""
+    from sdp_public.contacts import CARD_WORDS
+    for contact in app.extensions["sdp_contacts"].values():
+        if contact.hours:
+            assert contact.hours in CARD_WORDS, contact.id
+    assert {"Emergency services", "Police non-emergency", "Report scam texts"} <= CARD_WORDS
+    assert {s.name for s in app.extensions["sdp_services"]} & CARD_WORDS
+
+
+def test_support_directory_shows_descriptive_service_names_translated(get):
+    page = get("/pl/support/")
+    names = [h.get_text(strip=True) for h in page.soup.select("main .sdp-card h3")]
+    assert "Służby ratunkowe" in names and "Emergency services" not in names
+    assert "Samaritans" in names  # an organisation's own name stays in English
+
+
+@pytest.mark.parametrize("lang, query", [("en", "domestic abuse"), ("pl", "przemoc domowa"),
+                                         ("pl", "domestic abuse")])
+def test_search_finds_the_support_directorys_services_and_links_to_their_cards(get, lang, query):
+    page = get(f"/{lang}/search?q={query}")
+    links = {a["href"]: a.get_text(strip=True) for a in page.soup.select("main ul.govuk-list li a")}
+    for service in ("harbour", "domestic-abuse-helpline", "mens-advice-line"):
+        assert f"/{lang}/support/#service-{service}" in links, links
+    assert links[f"/{lang}/support/#service-harbour"] == "Harbour Support Services"
+    directory = get(f"/{lang}/support/")
+    card = directory.soup.select_one("#service-harbour")
+    assert card is not None and "Harbour Support Services" in card.get_text()
+    if lang == "pl":  # the result's summary is the Polish description, not the English one
+        assert "Wspiera osoby w County Durham" in page.text

@@ -10,10 +10,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from instances import Instance, csrf, environment, local_path, walk
 from sdp_public.models import Report
-from sdp_public.services.submissions import unseal_part
-from sdp_test_helpers import HATE_ANSWERS
+from sdp_test_helpers import HATE_ANSWERS, Instance, csrf, environment, local_path, walk
 
 pytestmark = pytest.mark.db
 
@@ -32,7 +30,7 @@ def stored_with(app, after_id, description):
     sealer = app.extensions["sdp_sealer"]
     with app.extensions["sdp_sessionmaker"]() as db:
         return [report for report in db.scalars(select(Report).where(Report.id > after_id))
-                if unseal_part(sealer, report, "answers", report.sealed_answers, {}).get("description") == description]
+                if report.answers(sealer).get("description") == description]
 
 
 def test_four_concurrent_sends_from_one_draft_store_one_report(app, server):

@@ -13,8 +13,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from instances import Instance, Redis, deliver_once, environment, submit, walk
-from sdp_test_helpers import HATE_ANSWERS, Inbox
+from sdp_test_helpers import HATE_ANSWERS, Inbox, Instance, Redis, deliver_once, environment, submit, walk
 
 pytestmark = pytest.mark.db
 
@@ -89,11 +88,13 @@ def restart_postgresql():
                    check=True, capture_output=True, timeout=60)
 
 
-def test_no_report_is_lost_and_no_notification_is_sent_twice_through_faults(app, migrated_database, tmp_path):
+def test_no_report_is_lost_and_no_notification_is_sent_twice_through_faults(fresh_app, tmp_path):
+    # real processes on a database of their own: what is stored and sent is this run's only
+    app, database = fresh_app, fresh_app.config["DATABASE_URL"]
     mail, redis = Mail(), Redis()
     mail.start()
     redis.start()
-    env = environment(app, migrated_database, tmp_path, SDP_REDIS_URL=redis.url, SDP_SMTP_URL=f"smtp://127.0.0.1:{mail.port}")
+    env = environment(app, database, tmp_path, SDP_REDIS_URL=redis.url, SDP_SMTP_URL=f"smtp://127.0.0.1:{mail.port}")
     servers = [Instance(env, tmp_path, "a"), Instance(env, tmp_path, "b")]
     for server in servers:
         server.start()
@@ -111,7 +112,7 @@ def test_no_report_is_lost_and_no_notification_is_sent_twice_through_faults(app,
             run.report()
         assert deliver_once(env).returncode == 0
         mail.start()
-        due_now(migrated_database)
+        due_now(database)
         assert deliver_once(env).returncode == 0
 
         # 2. Redis stops: the limiter cannot count, reports still go through, and it is logged
@@ -126,7 +127,7 @@ def test_no_report_is_lost_and_no_notification_is_sent_twice_through_faults(app,
             run.report()
 
         # 3. PostgreSQL restarts while reports are being sent
-        if migrated_database.startswith("postgresql"):
+        if database.startswith("postgresql"):
             faults.append("postgresql restarted")
             restarter = threading.Thread(target=restart_postgresql)
             restarter.start()
@@ -137,7 +138,7 @@ def test_no_report_is_lost_and_no_notification_is_sent_twice_through_faults(app,
                 run.report()
         run.retry_not_sent()
         for _ in range(3):
-            due_now(migrated_database)
+            due_now(database)
             assert deliver_once(env).returncode == 0
     finally:
         for server in servers:
@@ -148,7 +149,7 @@ def test_no_report_is_lost_and_no_notification_is_sent_twice_through_faults(app,
         except Exception:  # noqa: BLE001 - already stopped
             pass
 
-    engine = create_engine(migrated_database)
+    engine = create_engine(database)
     with engine.connect() as conn:
         stored = {r for (r,) in conn.execute(text("SELECT reference FROM report"))}
         placeholders = ", ".join(f"'{r}'" for r in run.shown)

@@ -5,8 +5,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from instances import Instance, Redis, csrf, environment
-from sdp_test_helpers import HATE_ANSWERS, csrf_of, free_port, walk_report
+from sdp_test_helpers import HATE_ANSWERS, Instance, Redis, csrf, csrf_of, environment, free_port, walk_report
 
 pytestmark = pytest.mark.db
 
@@ -17,7 +16,7 @@ PAGES = ["/en/", "/en/plan/", "/ar/plan/", "/en/report/hate-incident/who"]
 def production_env(app, database_url, folder, redis_url, **extra):
     env = environment(app, database_url, folder, SDP_ENV="production", SDP_REDIS_URL=redis_url, SDP_SITE_URL=SITE,
                       SDP_TRUSTED_HOSTS="127.0.0.1", SDP_SMTP_URL=f"smtp://127.0.0.1:{free_port()}",
-                      SDP_TRACK_RATE_LIMIT="3 per minute", **extra)
+                      SDP_TRACK_RATE_LIMIT="3 per minute", SDP_CLAMD_ADDRESS="unix:/run/clamav/clamd.ctl", **extra)
     for partner in app.extensions["sdp_router"].partners.values():
         env[partner.mailbox_env] = f"{partner.slug}@partners.example"
     return env

@@ -4,22 +4,22 @@ Each journey runs the real form pages, stores the report on the real database, d
 the notifications to a real SMTP server on loopback, and checks nothing leaked.
 """
 import copy
-import re
 import json
+import re
 import subprocess
-import sys
-from pathlib import Path
+import uuid
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from sdp_public.models import OutboxMessage, Report
-from sdp_public.services import outbox, submissions
-from sdp_test_helpers import HATE_ANSWERS, csrf_of, send_report, walk_report
+from sdp_public.services import reports
+from sdp_public.services.sealing import Sealer, new_key_spec, parse_keys
+from sdp_test_helpers import (HATE_ANSWERS, PYTHON, ROOT, csrf_of, deliver, raw_database_text, sealed_answers,
+                              send_report, walk_report)
 
 pytestmark = pytest.mark.db
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def expected_partners(answers):
@@ -28,39 +28,6 @@ def expected_partners(answers):
     if answers["support"]["support"] == "yes":
         partners.add("victim-care")
     return partners
-
-
-def deliver(app):
-    """Deliver everything due, batch after batch (other tests may have left messages queued)."""
-    sent = failed = 0
-    while True:
-        with app.app_context(), app.extensions["sdp_sessionmaker"]() as db:
-            batch = outbox.deliver(db, app.config, app.extensions["sdp_router"], app.extensions["sdp_sealer"])
-        sent, failed = sent + batch[0], failed + batch[1]
-        if batch == (0, 0):
-            return sent, failed
-
-
-def raw_database_text(app):
-    """Every text value in every table, as the database holds it."""
-    engine = app.extensions["sdp_engine"]
-    chunks = []
-    with engine.connect() as conn:
-        for table in ("report", "report_route", "report_event", "outbox_message", "draft"):
-            for row in conn.execute(text(f"SELECT * FROM {table}")):
-                chunks.extend(str(value) for value in row)
-    return "\n".join(chunks)
-
-
-def sealed_answers(app, reference):
-    with app.extensions["sdp_sessionmaker"]() as db:
-        report = submissions.find(db, reference)
-        sealer = app.extensions["sdp_sealer"]
-        answers = sealer.unseal(report.sealed_answers, submissions.sealing_context(reference, report.form, "answers"))
-        contact = (sealer.unseal(report.sealed_contact, submissions.sealing_context(reference, report.form, "contact"))
-                   if report.sealed_contact else None)
-        report.partners = {r.partner for r in report.routes}  # loaded while the session is open
-        return report, answers, contact
 
 
 BRANCHES = (
@@ -96,11 +63,13 @@ def test_a_report_is_stored_sealed_routed_and_notified(app, client, smtp, lang, 
 
     sent, failed = deliver(app)
     assert failed == 0
-    mails = [m for m in smtp.parsed() if reference in m.get_content()]
+    # Picked by the subject line; the body must still carry the reference for whoever reads it.
+    mails = [m for m in smtp.parsed() if reference in str(m["Subject"])]
     to_partners = [m for m in mails if m["To"].endswith("@partners.invalid")]
     assert sorted(m["To"].split("@")[0] for m in to_partners) == sorted(partners)
     acknowledgements = [m for m in mails if m["To"] == "amira@example.org"]
     assert len(acknowledgements) == (0 if anonymous else 1)
+    assert len(mails) == len(to_partners) + len(acknowledgements)  # nobody else was written to about it
     secrets = ["spat at my door", "headscarf", "Front Street", "Amira", "grey coat", "Weekdays after 6pm"]
     for mail in mails:
         body = mail.get_content()
@@ -141,6 +110,9 @@ def test_a_branch_changed_back_drops_the_answers_it_no_longer_needs(client):
     check, _ = walk_report(client, "en", answers)
     page = BeautifulSoup(client.get("/en/report/hate-incident/contact?change=1").data, "html.parser")
     client.post("/en/report/hate-incident/contact?change=1", data={"csrf_token": csrf_of(page), "contact": "anonymous"})
+    # support was asked for: anonymous now means nobody can offer it, and they are told so
+    page = BeautifulSoup(client.get("/en/report/hate-incident/no-way-to-reach-you").data, "html.parser")
+    client.post("/en/report/hate-incident/no-way-to-reach-you", data={"csrf_token": csrf_of(page)})
     check = BeautifulSoup(client.get("/en/report/hate-incident/check-answers").data, "html.parser")
     assert "Amira" not in check.get_text()
     reference, _ = send_report(client, "en", check)
@@ -236,7 +208,7 @@ def test_a_database_failure_at_submit_shows_a_clear_page_and_keeps_the_answers(c
 
     def broken(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
-    monkeypatch.setattr(submissions, "submit", broken)
+    monkeypatch.setattr(reports, "submit", broken)
     response = client.post("/en/report/hate-incident/check-answers", data={"csrf_token": csrf_of(check)})
     assert response.status_code == 503
     page = BeautifulSoup(response.data, "html.parser")
@@ -247,19 +219,51 @@ def test_a_database_failure_at_submit_shows_a_clear_page_and_keeps_the_answers(c
     assert send_report(client, "en", check)[0].startswith("HC-")
 
 
-def test_a_bot_is_refused_by_the_honeypot_and_by_speed(app, client):
+def test_a_send_that_another_send_beats_after_the_page_was_read_stores_nothing(app, client, monkeypatch):
+    """Two Sends from one draft: the other one commits while this one is between reading
+    the draft and sending it. Exactly one report is stored, and this Send is shown the
+    confirmation (it must never store a second, unguarded copy)."""
+    import flask
+    from sdp_public import drafts
+    from sdp_public.models import Draft
+    from sdp_public.report import registry
+    marker = f"Beaten send {uuid.uuid4().hex}"
+    answers = copy.deepcopy(HATE_ANSWERS)
+    answers["description"] = {"description": marker}
+    check, _ = walk_report(client, "en", answers)
+    real_claim, raced = drafts.claim, []
+
+    def claim_after_another_send(form):
+        if flask.request.method == "POST" and not raced:
+            raced.append(form)  # the other Send (another tab, a second press) wins now, in its own transaction
+            flow, contact_fields = registry.get("report", form)
+            with app.extensions["sdp_sessionmaker"]() as other_db:
+                row = other_db.get(Draft, flask.session[drafts.SESSION_KEY][form])
+                other = drafts.Claim(app.extensions["sdp_sealer"], row.id, row.form, row.sealed)
+                reports.submit(other_db, flow, other.answers(), "en", app.extensions["sdp_sealer"],
+                               app.extensions["sdp_router"], contact_fields, claim=other)
+        return real_claim(form)
+    monkeypatch.setattr(drafts, "claim", claim_after_another_send)
+    response = client.post("/en/report/hate-incident/check-answers", data={"csrf_token": csrf_of(check)})
+    assert raced and response.status_code == 303
+    assert response.headers["Location"].endswith("/en/report/hate-incident/confirmation")
+    sealer = app.extensions["sdp_sealer"]
+    with app.extensions["sdp_sessionmaker"]() as db:
+        stored = [r for r in db.scalars(select(Report).order_by(Report.id.desc()).limit(20))
+                  if r.answers(sealer).get("description") == marker]
+    assert len(stored) == 1, f"{len(stored)} reports stored from one draft"
+
+
+def test_a_bot_is_refused_by_the_honeypot_and_by_speed(app, client, monkeypatch):
     answers = copy.deepcopy(HATE_ANSWERS)
     answers["who"] = {"who": "victim", "website": "http://spam.example"}
     check, _ = walk_report(client, "en", answers)
     response = client.post("/en/report/hate-incident/check-answers", data={"csrf_token": csrf_of(check)})
     assert response.status_code == 400
-    app.config["REPORT_MINIMUM_SECONDS"] = 3600
-    try:
-        other = app.test_client()
-        check, _ = walk_report(other, "en", HATE_ANSWERS)
-        assert other.post("/en/report/hate-incident/check-answers", data={"csrf_token": csrf_of(check)}).status_code == 400
-    finally:
-        app.config["REPORT_MINIMUM_SECONDS"] = 0
+    monkeypatch.setitem(app.config, "REPORT_MINIMUM_SECONDS", 3600)  # nobody answers every question in a second
+    other = app.test_client()
+    check, _ = walk_report(other, "en", HATE_ANSWERS)
+    assert other.post("/en/report/hate-incident/check-answers", data={"csrf_token": csrf_of(check)}).status_code == 400
 
 
 def test_a_refusing_mail_server_delays_delivery_but_loses_nothing(app, client, smtp):
@@ -281,36 +285,37 @@ def test_a_refusing_mail_server_delays_delivery_but_loses_nothing(app, client, s
         assert all(m.status == "sent" for m in db.scalars(select(OutboxMessage).join(Report).where(Report.reference == reference)))
 
 
-def test_two_delivery_workers_at_once_send_each_notification_exactly_once(app, client, smtp, tmp_path):
-    import re
+def test_two_delivery_workers_at_once_send_each_notification_exactly_once(fresh_app, mailbox, monkeypatch, tmp_path):
+    """Two real `flask outbox deliver` processes on one fresh database: every message that
+    is due is sent by exactly one of them."""
     from datetime import datetime, timezone
+    monkeypatch.setitem(fresh_app.config, "SMTP_URL", mailbox.url)
+    client = fresh_app.test_client()
     references = [send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])[0] for _ in range(6)]
-    with app.extensions["sdp_sessionmaker"]() as db:
+    with fresh_app.extensions["sdp_sessionmaker"]() as db:
         due = db.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= datetime.now(timezone.utc)))
-    assert due >= 18
-    env = {"SDP_DATABASE_URL": app.config["DATABASE_URL"], "SDP_SMTP_URL": app.config["SMTP_URL"],
-           "SDP_SEALING_KEYS": app.config["SEALING_KEYS"], "SDP_INSTANCE_PATH": str(tmp_path),
+    assert due == 6 * 3  # each report: two partners and the acknowledgement
+    env = {"SDP_DATABASE_URL": fresh_app.config["DATABASE_URL"], "SDP_SMTP_URL": mailbox.url,
+           "SDP_SEALING_KEYS": fresh_app.config["SEALING_KEYS"], "SDP_INSTANCE_PATH": str(tmp_path),
            "PATH": "/usr/bin:/bin"}
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "deliver", "--once"]
+    command = [PYTHON, "-m", "flask", "--app", "wsgi", "outbox", "deliver", "--once"]
     workers = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                for _ in range(2)]
     outputs = [w.communicate(timeout=120) for w in workers]
     assert all(w.returncode == 0 for w in workers), outputs
-    sent = [re.search(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}", m.get_content()).group(0) + " " + m["To"] for m in smtp.parsed()]
+    sent = [re.search(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}", m.get_content()).group(0) + " " + m["To"] for m in mailbox.parsed()]
     assert len(sent) == len(set(sent)) == due  # every due message once, none twice
-    for reference in references:  # each report: two partners and the acknowledgement
+    for reference in references:
         assert sum(s.startswith(reference) for s in sent) == 3
     assert sum(int(out.split()[1].rstrip(b",")) for out, _err in outputs) == due
 
 
-def test_the_operator_command_shows_the_unsealed_report(app, client, tmp_path):
+def test_the_operator_command_shows_the_unsealed_report(app, client):
     reference, _ = send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])
-    env = {"SDP_DATABASE_URL": app.config["DATABASE_URL"], "SDP_SEALING_KEYS": app.config["SEALING_KEYS"],
-           "SDP_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "reports", "show", reference.lower()],
-                            cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    shown = json.loads(result.stdout)
+    result = app.test_cli_runner().invoke(args=["reports", "show", reference.lower()])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
     assert shown["reference"] == reference
     assert shown["answers"]["description"] == HATE_ANSWERS["description"]["description"]
     assert shown["contact"]["email"] == "amira@example.org"
@@ -322,31 +327,32 @@ def test_the_acknowledgement_email_is_in_the_reporters_language_and_carries_only
     sent, failed = deliver(app)
     assert failed == 0
     (ack,) = [m for m in smtp.parsed() if m["To"] == "amira@example.org" and reference in m.get_content()]
-    assert reference in str(ack["Subject"])
+    assert reference in str(ack["Subject"])  # picked by its body: the subject must carry it too
     assert "We have received your report" not in str(ack["Subject"])  # translated
     assert "headscarf" not in ack.get_content() and "Amira" not in ack.get_content()
 
 
-def test_keys_rotate_reseals_everything_with_the_new_key(app, client, tmp_path):
-    from sdp_public.services.sealing import new_key_spec, parse_keys
+def test_keys_rotate_reseals_everything_with_the_new_key(fresh_app, make_app):
+    """`keys rotate` on a database of its own: every sealed value moves to the new key, so
+    the old one can be retired, and rotating back moves them back."""
+    client = fresh_app.test_client()
     reference, _ = send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])
-    old = app.config["SEALING_KEYS"]
-    new = new_key_spec()
-    env = {"SDP_DATABASE_URL": app.config["DATABASE_URL"], "SDP_SEALING_KEYS": f"{new},{old}",
-           "SDP_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    rotate = [sys.executable, "-m", "flask", "--app", "wsgi", "keys", "rotate"]
-    out = subprocess.run(rotate, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
-    try:
-        assert re.search(r"re-sealed [1-9]\d* values", out)
-        from sdp_public.services.sealing import Sealer
-        only_new = Sealer(parse_keys(new))  # the old key can now be retired
-        with app.extensions["sdp_sessionmaker"]() as db:
+    old, new = fresh_app.config["SEALING_KEYS"], new_key_spec()
+
+    def answers_open_with_only(spec):
+        with fresh_app.extensions["sdp_sessionmaker"]() as db:
             report = db.scalar(select(Report).where(Report.reference == reference))
-            answers = only_new.unseal(report.sealed_answers, submissions.sealing_context(reference, report.form, "answers"))
-            assert answers["description"] == HATE_ANSWERS["description"]["description"]
-            assert report.sealed_answers.startswith(f"v1.{new.split(':')[0]}.")
-    finally:  # rotate back, so the rest of the session's tests read the database with their key
-        subprocess.run(rotate, cwd=ROOT, env={**env, "SDP_SEALING_KEYS": f"{old},{new}"}, capture_output=True, check=True)
+        assert report.sealed_answers.startswith(f"v1.{spec.split(':')[0]}.")
+        context = report.sealing_context("answers")
+        return Sealer(parse_keys(spec)).unseal(report.sealed_answers, context)["description"]
+
+    for keys, current in ((f"{new},{old}", new), (f"{old},{new}", old)):
+        rotating = make_app(DATABASE_URL=fresh_app.config["DATABASE_URL"], SEALING_KEYS=keys)
+        result = rotating.test_cli_runner().invoke(args=["keys", "rotate"])
+        assert result.exit_code == 0, result.output
+        # the report's answers and contact details, and the waiting acknowledgement's address
+        assert re.search(r"re-sealed [1-9]\d* values", result.output), result.output
+        assert answers_open_with_only(current) == HATE_ANSWERS["description"]["description"]
 
 
 def test_a_question_page_rendered_once_still_carries_each_readers_own_token(app):

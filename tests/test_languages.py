@@ -69,7 +69,7 @@ def test_an_unknown_language_is_a_404_that_lists_the_languages(get, prefix):
 
 def test_the_language_switcher_names_each_language_in_itself_and_keeps_the_page(get):
     page = get("/en/plan/prevent")
-    switcher = page.soup.find("nav", class_="sdp-languages")
+    switcher = page.soup.select_one("details.sdp-languages nav")  # a disclosure, so it opens without JavaScript
     current = switcher.find(attrs={"aria-current": "true"})
     assert current.get_text(strip=True) == "English"
     links = {a["hreflang"]: a for a in switcher.find_all("a")}

@@ -14,9 +14,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from instances import PYTHON, ROOT, environment, wait_for
 from sdp_public.models import OutboxMessage, Report
-from sdp_test_helpers import HATE_ANSWERS, send_report, smtp_server, walk_report
+from sdp_test_helpers import HATE_ANSWERS, PYTHON, ROOT, environment, send_report, smtp_server, wait_for, walk_report
 
 pytestmark = pytest.mark.db
 SLOW = 1.0          # seconds the relay takes over each message of this test's report
@@ -53,7 +52,9 @@ def worker(env, log):
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def test_a_slow_relay_and_two_workers_send_no_message_twice(app, migrated_database, relay, tmp_path):
+def test_a_slow_relay_and_two_workers_send_no_message_twice(fresh_app, relay, tmp_path):
+    """On a database of its own: the workers' batch is this report's messages and nothing else."""
+    app = fresh_app
     from email import message_from_bytes
     from email.policy import default
     client = app.test_client()
@@ -69,7 +70,7 @@ def test_a_slow_relay_and_two_workers_send_no_message_twice(app, migrated_databa
         report_id = report.id
     queued = len(my_messages(app, report_id))
     assert queued >= EXTRA + 2 and queued * SLOW > 2 * LOCK  # the batch outlasts the lock
-    env = environment(app, migrated_database, tmp_path, SDP_SMTP_URL=f"smtp://127.0.0.1:{relay.port}",
+    env = environment(app, app.config["DATABASE_URL"], tmp_path, SDP_SMTP_URL=f"smtp://127.0.0.1:{relay.port}",
                       SDP_OUTBOX_LOCK_SECONDS=str(LOCK))
     workers = []
     try:

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from instances import Proxy
+from sdp_test_helpers import Proxy
 
 SPOOFED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example",
            "X-Forwarded-Prefix": "/evil", "X-Forwarded-Port": "444", "X-Script-Name": "/evil",

@@ -8,8 +8,7 @@ from collections import Counter
 import pytest
 import requests
 
-from instances import Instance, Redis, deliver_once, environment, submit, walk
-from sdp_test_helpers import HATE_ANSWERS, Inbox, smtp_server
+from sdp_test_helpers import HATE_ANSWERS, Inbox, Instance, Redis, csrf, deliver_once, environment, smtp_server, submit, walk
 
 pytestmark = pytest.mark.db
 
@@ -38,7 +37,6 @@ def deployment(app, migrated_database, tmp_path_factory, mail):
 
 def track_attempt(base, session):
     page = session.get(f"{base}/en/track", timeout=10)
-    from instances import csrf
     return session.post(f"{base}/en/track", data={"csrf_token": csrf(page.text), "reference": "HC-AAAA-AAAA",
                                                    "receipt": "x" * 24}, timeout=10, allow_redirects=False)
 

@@ -21,11 +21,11 @@ from sdp_public.cli import upgrade
 from sdp_public.models import Draft, ReportEvent, ReportRoute
 from sdp_public.report.common import valid_email, valid_phone
 from sdp_public.report.registry import FLOWS
-from sdp_public.services import outbox
+from sdp_public.services import codes, outbox
 from sdp_public.services.sealing import Sealer, SealingError, new_key_spec, parse_keys
-from sdp_public.services.submissions import find, unseal_part
+from sdp_public.services.reports import find
 from sdp_test_helpers import (AWARENESS_ANSWERS, HATE_ANSWERS, SCAM_ANSWERS, TRANSLATION_ANSWERS, csrf_of,
-                              send_report, walk_report)
+                              new_account, post_form, send_report, sign_in, walk_report)
 
 OWN_APP = {"TESTING": True, "SUBMIT_RATE_LIMIT": "1000 per minute", "REPORT_MINIMUM_SECONDS": 0,
            "TRACK_RATE_LIMIT": "1000 per minute"}
@@ -120,6 +120,21 @@ def test_nothing_typed_into_any_form_nor_any_receipt_is_readable_in_the_database
     asked = walk_until(quitter, "report/hate-incident", marked("hate-incident", hate, markers, "Zq7wQ"), "outcome")
     covered |= {("hate-incident", step, name) for step, name in free_text_fields(flow_of("hate-incident")) if step in asked}
 
+    # Saved for later: one code left unused, one resumed in another browser (a draft moved
+    # to a new id, re-sealed): neither the answers nor either code readable anywhere.
+    resume_codes = []
+    for resumed in (False, True):
+        saver = own_app.test_client()
+        walk_until(saver, "report/hate-incident", marked("hate-incident", hate, markers, "Zq7wR"), "outcome")
+        page = BeautifulSoup(saver.get("/en/report/hate-incident/outcome").data, "html.parser")
+        saved = saver.post("/en/report/hate-incident/outcome", data={"csrf_token": csrf_of(page), "save_later": "1"})
+        resume_codes.append(BeautifulSoup(saved.data, "html.parser").select_one(".sdp-resume-code").get_text(strip=True))
+        if resumed:
+            finder = own_app.test_client()
+            page = BeautifulSoup(finder.get("/en/report/resume").data, "html.parser")
+            response = finder.post("/en/report/resume", data={"csrf_token": csrf_of(page), "code": resume_codes[-1]})
+            assert response.headers["Location"] == "/en/report/hate-incident/outcome"
+
     receipts, waiting = [], []
     for flow_path, answers in journeys:
         slug = flow_path.split("/")[1]
@@ -153,8 +168,8 @@ def test_nothing_typed_into_any_form_nor_any_receipt_is_readable_in_the_database
     receipts.append(confirmation.select_one(".sdp-receipt").get_text(strip=True))
     assert len(receipts) == len(journeys) and all(receipts)
     for path, data in at_rest.items():
-        for secret in [*markers, *receipts]:
-            assert secret.encode() not in data, f"{secret} ({markers.get(secret, 'a receipt code')}) readable in {path.name}"
+        for secret in [*markers, *receipts, *resume_codes, *map(codes.normalise, resume_codes)]:
+            assert secret.encode() not in data, f"{secret} ({markers.get(secret, 'a code')}) readable in {path.name}"
 
     # Freed space is zeroed (Debian's SQLite is built with this on; python.org's and most
     # others are not, hence the pragma), and the hourly purge leaves no old page image in the WAL.
@@ -251,9 +266,7 @@ def test_the_confirmation_shows_the_reference_once(app, client):
 
 @pytest.mark.db
 def test_a_referral_keeps_its_reason_sealed_and_only_fixed_text_in_the_route(app):
-    from test_partner_inbox import make_user, post_form, sign_in
-    email = f"refer-{uuid.uuid4().hex[:8]}@police.example"
-    police = sign_in(app, email, *make_user(app, email, "police-hate-crime"))
+    police = sign_in(app, *new_account(app, "police-hate-crime"))
     client = app.test_client()
     answers = {**copy.deepcopy(HATE_ANSWERS), "outcome": {"outcome": "police"}, "support": {"support": "no"}}
     reference, _ = send_report(client, "en", walk_report(client, "en", answers)[0])
@@ -270,7 +283,7 @@ def test_a_referral_keeps_its_reason_sealed_and_only_fixed_text_in_the_route(app
         assert marker not in repr(routes)
         event = db.scalar(select(ReportEvent).where(ReportEvent.report_id == report.id, ReportEvent.kind == "referred"))
         assert marker not in (event.sealed_body or "")
-        assert marker in json.dumps(unseal_part(app.extensions["sdp_sealer"], report, "event", event.sealed_body))
+        assert marker in json.dumps(report.open(app.extensions["sdp_sealer"], "event", event.sealed_body))
 
 
 def test_the_migration_deletes_plain_drafts_and_referral_words_and_leaves_no_bytes_behind(tmp_path):

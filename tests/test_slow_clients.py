@@ -15,8 +15,7 @@ import time
 import pytest
 import requests
 
-from instances import PYTHON, ROOT, Instance, environment
-from sdp_test_helpers import free_port
+from sdp_test_helpers import PYTHON, ROOT, Instance, environment, free_port
 
 pytestmark = pytest.mark.db
 WORKERS = 2

@@ -3,7 +3,6 @@ code used twice at once, cookies kept after sign-out or after the account is gon
 that tells which addresses have accounts, and a lead reaching above their station."""
 import threading
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,34 +11,9 @@ from sqlalchemy import select, update
 
 from sdp_public.models import AuditEntry, StaffSession, StaffUser
 from sdp_public.services import staff, totp
-from sdp_test_helpers import csrf_of
+from sdp_test_helpers import code_step, csrf_of, new_account, next_code, password_step, sign_in
 
 pytestmark = pytest.mark.db
-
-
-def new_account(app, partner="police-hate-crime", role="caseworker"):
-    email = f"{role}.{uuid.uuid4().hex[:10]}@staff.example"
-    with app.extensions["sdp_sessionmaker"]() as db:
-        _user, password, secret = staff.create(db, app.extensions["sdp_sealer"], email, partner, role)
-        db.commit()
-    return email, password, secret
-
-
-def password_step(client, email, password, address="192.0.2.10"):
-    page = BeautifulSoup(client.get("/partners/sign-in").data, "html.parser")
-    return client.post("/partners/sign-in", data={"csrf_token": csrf_of(page), "email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
-
-
-def code_step(client, code):
-    page = BeautifulSoup(client.get("/partners/sign-in/code").data, "html.parser")
-    return client.post("/partners/sign-in/code", data={"csrf_token": csrf_of(page), "code": code})
-
-
-def next_code(app, email, secret):
-    with app.extensions["sdp_sessionmaker"]() as db:
-        last = db.scalar(select(StaffUser.last_totp_step).where(StaffUser.email == email)) or 0
-    return totp.code_at(secret, max(totp.current_step(), last + 1))
 
 
 def wrong_code(app, email, secret):
@@ -48,9 +22,7 @@ def wrong_code(app, email, secret):
 
 
 def signed_in_client(app, email, password, secret):
-    client = app.test_client()
-    assert password_step(client, email, password).status_code == 302
-    assert code_step(client, next_code(app, email, secret)).status_code == 302
+    client = sign_in(app, email, password, secret)
     assert client.get("/partners/").status_code == 200
     return client
 

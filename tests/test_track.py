@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sdp_public import create_app
 from sdp_public.cli import upgrade
 from sdp_public.models import OutboxMessage, Report, ReportEvent
-from sdp_public.services import codes, submissions
+from sdp_public.services import codes
 from sdp_test_helpers import HATE_ANSWERS, csrf_of, send_report, walk_report
 
 pytestmark = pytest.mark.db
@@ -34,7 +34,7 @@ def test_the_reporter_sees_the_status_and_adds_information(app, client):
         event = db.scalar(select(ReportEvent).where(ReportEvent.report_id == report.id, ReportEvent.kind == "reporter-information"))
         assert "He came back" not in event.sealed_body
         sealer = app.extensions["sdp_sealer"]
-        assert sealer.unseal(event.sealed_body, submissions.sealing_context(reference, report.form, "event")) == {"text": "He came back today."}
+        assert sealer.unseal(event.sealed_body, report.sealing_context("event")) == {"text": "He came back today."}
         updates = db.scalars(select(OutboxMessage).where(OutboxMessage.report_id == report.id,
                                                          OutboxMessage.kind == "partner-update")).all()
         assert {u.partner for u in updates} == {r.partner for r in report.routes}

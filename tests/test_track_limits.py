@@ -7,7 +7,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from sdp_public.models import OutboxMessage, Report, ReportEvent
-from sdp_test_helpers import HATE_ANSWERS, csrf_of, send_report, walk_report
+from sdp_test_helpers import HATE_ANSWERS, csrf_of, deliver, send_report, walk_report
 
 pytestmark = pytest.mark.db
 REPORT_FULL = ("You cannot add any more information to this report online. If you have more to tell us, "
@@ -54,11 +54,10 @@ def report(app):
 
 
 @pytest.fixture
-def limits(app):
-    saved = app.config["TRACK_ADD_LIMIT"], app.config["TRACK_ADD_SESSION_LIMIT"]
-    app.config["TRACK_ADD_LIMIT"], app.config["TRACK_ADD_SESSION_LIMIT"] = 5, 3
-    yield
-    app.config["TRACK_ADD_LIMIT"], app.config["TRACK_ADD_SESSION_LIMIT"] = saved
+def limits(app, monkeypatch):
+    """Five additions per report, three per sign-in, for this test."""
+    monkeypatch.setitem(app.config, "TRACK_ADD_LIMIT", 5)
+    monkeypatch.setitem(app.config, "TRACK_ADD_SESSION_LIMIT", 3)
 
 
 def test_one_sign_in_adds_at_most_the_session_limit_and_the_report_at_most_its_limit(app, report, limits):
@@ -92,7 +91,6 @@ def test_a_replayed_cookie_does_not_reset_the_session_count(app, report, limits)
 
 
 def test_partners_get_one_email_per_batch_of_additions(app, report, smtp):
-    from test_hate_incident import deliver
     reference, receipt = report
     client = signed_in(app, reference, receipt)
     for n in range(4):

@@ -29,13 +29,23 @@ def current_staff():
     return user
 
 
-def signed_in(roles=("caseworker", "lead", "admin")):
+def home(user):
+    """Where a signed-in person starts: the admin at routing, everyone else at the inbox."""
+    return url_for("partners.routing" if user.role == "admin" else "partners.inbox")
+
+
+def signed_in(roles=("caseworker", "lead", "admin"), before_new_password=False):
+    """Only for a signed-in member of staff in one of `roles` (404 for anyone else). An
+    account still holding a one-time password goes to "Choose a new password" from every
+    page but the few marked before_new_password (that page, signing out everywhere)."""
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             user = current_staff()
             if user is None:
                 return redirect(url_for("partners.sign_in", next=request.path))
+            if user.must_change_password and not before_new_password:
+                return redirect(url_for("partners.new_password"))
             if user.role not in roles:
                 abort(404)
             return view(*args, **kwargs)

@@ -23,7 +23,7 @@ CONTENT_PAGES = (
 )
 
 # Report, support and safety pages carry "Exit this page".
-EXIT_PAGE_ENDPOINTS = frozenset({"public.support", "public.hate_hurts", "public.leave_safely"})
+EXIT_PAGE_ENDPOINTS = frozenset({"public.support", "public.hate_hurts", "public.leave_safely", "report.start"})
 # Form flows served by the report blueprint (their start pages are content too).
 FLOW_START_PAGES = (
     ("report", "hate-incident", "report/hate-incident"),

@@ -4,6 +4,7 @@ import hashlib
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from .. import drafts, i18n, languages, search
+from ..reader_cache import SHAREABLE
 from ..support import NEEDS
 from .pages import CONTENT_PAGES, EXIT_PAGE_ENDPOINTS, PRIORITIES
 
@@ -40,10 +41,13 @@ def render_page(path, template="public/page.html", cache=None, **context):
             return html
         pages[key] = (html, hashlib.sha256(html.encode("utf-8")).hexdigest()[:32])
     html, etag = pages[key]
+    # The same bytes for everyone: a reader with no cookie is answered before Flask next time.
+    request.environ[SHAREABLE] = {"route": request.url_rule.rule, "endpoint": request.endpoint, "lang": g.lang.code}
     response = current_app.response_class(html, mimetype="text/html")
     response.set_etag(etag)
     # Revalidate every time (a 304 is a few hundred bytes): a corrected page is seen at once.
     response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept-Encoding")  # the reader cache may answer this URL gzipped
     return response.make_conditional(request)
 
 
@@ -93,7 +97,7 @@ def support():
 
 def search_page():
     query = request.args.get("q", "")[:MAX_QUERY_LENGTH].strip()
-    results = search.find(content_store(), g.lang.code, query) if query else []
+    results = search.find(content_store(), g.lang.code, query, current_app.extensions["sdp_services"]) if query else []
     return render_template("public/search.html", query=query, results=results,
                            too_long=len(request.args.get("q", "")) > MAX_QUERY_LENGTH)
 

@@ -4,11 +4,13 @@ import datetime
 
 import email_validator
 import phonenumbers
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import StopValidation, ValidationError
 
+from .. import languages
 from .fields import Required, TextField, choice_field, long_text_field, strip_text, text_field
 
 YES_NO = (("yes", _l("Yes")), ("no", _l("No")))
@@ -63,6 +65,46 @@ class ReachableMixin:
         return valid
 
 
+def _page_language_or_none():
+    """The interpreter language offered first: the language the form is being filled in
+    (the report's language), unless that is English."""
+    lang = g.get("lang")
+    return lang.code if lang is not None and lang.code != languages.DEFAULT.code else ""
+
+
+def interpreter_language_choices():
+    """Our twelve other languages, each in its own name (as the language switcher shows them)."""
+    return [("", _l("Choose a language"))] + [(lang.code, lang.name) for lang in languages.LANGUAGES[1:]]
+
+
+class InterpreterMixin:
+    """"Would you like an interpreter when we contact you?", on every page that takes contact
+    details, stored with them (sealed). The language starts as the page's own (the language
+    of the report) and can be changed to another of ours; it is kept only with a yes."""
+
+    interpreter = choice_field(_l("Would you like an interpreter when we contact you?"), YES_NO,
+                               _l("Select yes if you would like an interpreter"))
+    interpreter_language = SelectField(_l("If you would like an interpreter, which language?"),
+                                       choices=interpreter_language_choices,
+                                       default=_page_language_or_none, validate_choice=False)
+
+    def validate_interpreter_language(self, field):
+        if self.interpreter.data != "yes":
+            field.data = ""  # no interpreter: no language is stored
+            raise StopValidation()
+        if not isinstance(field.data, str) or languages.get(field.data) in (None, languages.DEFAULT):
+            field.data = ""
+            raise StopValidation(_l("Select the language you would like an interpreter for"))
+
+
+# The answers the interpreter question adds to a contact step. The language is a question of
+# its own just after, not a conditional reveal: GOV.UK Frontend's radios set aria-expanded on
+# the radio inputs when they reveal, which ARIA does not allow on a radio (axe
+# aria-allowed-attr, critical); checkboxes may reveal, radios may not.
+INTERPRETER_FIELDS = ("interpreter", "interpreter_language")
+INTERPRETER_REVEAL = {}
+
+
 class WhenForm(FlaskForm):
     when_known = choice_field(_l("When did it happen?"), WHEN, _l("Select if you know when it happened"))
 
@@ -93,7 +135,7 @@ class ContactForm(FlaskForm):
     contact = choice_field(_l("Can we contact you about your report?"), CONTACT, _l("Select if we can contact you"))
 
 
-class ContactDetailsForm(ReachableMixin, FlaskForm):
+class ContactDetailsForm(InterpreterMixin, ReachableMixin, FlaskForm):
     name = text_field(_l("Your name"), 200, _l("Enter your name"))
     email = text_field(_l("Email address"), 254, extra=[valid_email])
     phone = text_field(_l("Phone number"), 40, extra=[valid_phone])
@@ -116,7 +158,7 @@ class SupportForm(FlaskForm):
 
 
 # Answers that identify the reporter: sealed apart from the report, dropped if anonymous.
-CONTACT_FIELDS = ("name", "email", "phone", "safe_times", "leave_message", "acknowledge")
+CONTACT_FIELDS = ("name", "email", "phone", "safe_times", "leave_message", *INTERPRETER_FIELDS, "acknowledge")
 
 
 def when_steps():
@@ -131,13 +173,60 @@ def when_steps():
     ]
 
 
-def contact_and_consent_steps(contact_hint):
-    """Contact or anonymous, the details if given, then consent: the end of every report."""
+class EvidenceForm(FlaskForm):
+    evidence = choice_field(_l("Do you have photos, screenshots or documents?"), YES_NO,
+                            _l("Select yes if you have photos, screenshots or documents"))
+
+
+class FilesForm(FlaskForm):
+    """The files page's Continue: the files themselves are uploaded one at a time
+    (report/files.py); only the CSRF token comes here."""
+
+
+def evidence_steps(flow_slug, hint):
+    """"Do you have photos, screenshots or documents?", then, if so, the files page."""
     from .flow import Step
+
+    def context(_answers):  # imported late: the files views need the report blueprint, which needs the flows
+        from . import files, registry
+        return files.page_context(registry.flow_of(flow_slug))
+
+    def summary(_answers):
+        from . import files, registry
+        return files.summary(registry.flow_of(flow_slug))
+    return [
+        Step("evidence", EvidenceForm, _l("Do you have photos, screenshots or documents?"), answers=("evidence",),
+             hint=hint),
+        Step("files", FilesForm, _l("Add your files"), optional=True, template="report/files.html",
+             show_if=lambda a: a.get("evidence") == "yes", context=context, summary=summary),
+    ]
+
+
+class NoWayToReachForm(FlaskForm):
+    """An interruption page: support or a visit was asked for, but no contact details."""
+
+
+def wants_to_be_reached(answers):
+    """Support, or a Friends Against Scams visit or call, was asked for."""
+    return answers.get("support") == "yes" or answers.get("fas_visit") == "yes"
+
+
+def contact_and_consent_steps(contact_hint, flow_slug):
+    """Contact or anonymous, the details if given, then consent: the end of every report.
+
+    An anonymous reporter who asked for support or a visit is told, before consent, that
+    nobody can then reach them, and offered a way back to give contact details."""
+    from .flow import Step
+    from .recipients import consent_context
     return [
         Step("contact", ContactForm, _l("Can we contact you about your report?"), answers=("contact",), hint=contact_hint),
+        Step("no-way-to-reach-you", NoWayToReachForm, _l("Nobody will be able to contact you"), interruption=True,
+             show_if=lambda a: a.get("contact") == "anonymous" and wants_to_be_reached(a),
+             template="report/no_way_to_reach_you.html",
+             context=lambda a: {"support": a.get("support") == "yes", "visit": a.get("fas_visit") == "yes"}),
         Step("contact-details", ContactDetailsForm, _l("Your contact details"), answers=CONTACT_FIELDS,
-             show_if=lambda a: a.get("contact") == "details",
+             show_if=lambda a: a.get("contact") == "details", reveal=INTERPRETER_REVEAL,
              hint=_l("Give at least an email address or a phone number.")),
-        Step("consent", ConsentForm, _l("Sending your report"), answers=("consent",), template="report/consent.html"),
+        Step("consent", ConsentForm, _l("Sending your report"), answers=("consent",), template="report/consent.html",
+             context=consent_context(flow_slug)),
     ]

@@ -28,6 +28,7 @@ class Step:
     in_summary: Callable = always  # (answers) -> bool: list this step on check answers?
     cross_check: Callable = None   # (form, answers) -> bool: checks against earlier answers, adding errors
     context: Callable = None       # (answers) -> dict: extra template variables for this page
+    summary: Callable = None       # (answers) -> [(label, [text])]: check answers' lines, if not the answers'
 
     def field_names(self):
         return self.answers
@@ -43,6 +44,9 @@ class Flow:
     steps: list = field(default_factory=list)
     # (answers) -> (area, [categories]) for the anonymised statistics; counts only.
     statistics: Callable = lambda answers: ("", [])
+    # (answers) -> bool: the report is urgent (still happening, an attack under way), so
+    # partners see it first and the notification's subject says so; never any answer.
+    urgent: Callable = lambda answers: False
 
     def step(self, slug):
         return next((s for s in self.steps if s.slug == slug), None)
@@ -55,12 +59,14 @@ class Flow:
             return f"seen:{step.slug}" in answers
         return all(name in answers for name in step.field_names())
 
-    def next_step(self, answers):
-        """The first step that applies and has not been answered, or None when all are."""
-        return next((s for s in self.visible(answers) if not self.is_answered(s, answers)), None)
+    def next_step(self, answers, visible=None):
+        """The first step that applies and has not been answered, or None when all are.
+        `visible`: self.visible(answers), if the caller has it already."""
+        visible = self.visible(answers) if visible is None else visible
+        return next((s for s in visible if not self.is_answered(s, answers)), None)
 
-    def previous(self, current, answers):
-        visible = self.visible(answers)
+    def previous(self, current, answers, visible=None):
+        visible = self.visible(answers) if visible is None else visible
         slugs = [s.slug for s in visible]
         if current not in slugs:
             return None

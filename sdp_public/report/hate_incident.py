@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from .common import (YES_NO_NOT_SURE, DescriptionForm, SupportForm,
-                     contact_and_consent_steps, when_steps)
+                     contact_and_consent_steps, evidence_steps, when_steps)
 from .fields import CheckboxesField, Required, RequiredIf, TextField, choice_field, long_text_field
 from .flow import Flow, Step
 
@@ -66,6 +66,30 @@ class OutsideForm(FlaskForm):
     """An interruption page: where else to report; the reporter may still send it to us."""
 
 
+class InDangerForm(FlaskForm):
+    """An interruption page: it is still happening, so first, how to get help now."""
+
+
+TRUE_VISION = (("pass-on", _l("Yes, ask for my report to be passed on to True Vision as well")),
+               ("myself", _l("No, I will report it to True Vision myself")),
+               ("no", _l("No, only send it to the Safe Durham Partnership")))
+
+
+class TrueVisionForm(FlaskForm):
+    true_vision = choice_field(_l("Would you like True Vision to have your report too?"), TRUE_VISION,
+                               _l("Select if you would like True Vision to have your report too"))
+
+
+def still_happening(answers):
+    return answers.get("ongoing") == "yes"
+
+
+def online_only_and_unknown(answers):
+    """Only online abuse, and nothing said about who did it: True Vision, the police's
+    national reporting site, is the route for online hate wherever the offender is."""
+    return list(answers.get("what") or []) == ["online"] and not str(answers.get("offender") or "").strip()
+
+
 class PeopleForm(FlaskForm):
     offender = long_text_field(_l("Who did it? (optional)"), 2000)
     witnesses = long_text_field(_l("Did anyone else see it? (optional)"), 2000)
@@ -79,6 +103,7 @@ FLOW = Flow(
     slug="hate-incident", kind="report", reference_prefix="HC", start_content="report/hate-incident",
     title=_l("Report a hate incident"),
     statistics=lambda a: (a.get("area", ""), list(a.get("why") or [])),
+    urgent=still_happening,
     steps=[
         Step("who", WhoForm, _l("Who are you reporting as?"), answers=("who",)),
         Step("what", WhatForm, _l("What happened?"), answers=("what", "what_other"),
@@ -87,16 +112,22 @@ FLOW = Flow(
              reveal={"why": {"other": ("why_other",)}}, hint=_l("Select all that apply. You only need to think it was.")),
         *when_steps(),
         Step("ongoing", OngoingForm, _l("Is it still happening?"), answers=("ongoing",)),
+        Step("in-danger", InDangerForm, _l("If you are in danger now"), interruption=True,
+             show_if=still_happening, template="report/in_danger.html"),
         Step("where", WhereForm, _l("Where did it happen?"), answers=("place", "area")),
         Step("outside", OutsideForm, _l("It happened outside County Durham"), interruption=True,
              show_if=lambda a: a.get("area") == "outside", template="report/hate_incident_outside.html"),
         Step("description", DescriptionForm, _l("Tell us what happened"), answers=("description",),
              hint=_l("Include what was said or done, and how it made you feel. Do not include anything that could put you at risk if someone else reads it.")),
+        *evidence_steps("hate-incident", _l("For example, a photo of graffiti or damage, or a screenshot of abuse online.")),
         Step("people", PeopleForm, _l("Who was involved?"), answers=("offender", "witnesses"), optional=True,
              hint=_l("Tell us anything you know about the person or people who did it, and anyone who saw it. You can leave these empty.")),
+        Step("true-vision", TrueVisionForm, _l("Online hate and True Vision"), answers=("true_vision",),
+             show_if=online_only_and_unknown, template="report/true_vision.html"),
         Step("outcome", OutcomeForm, _l("What would you like to happen?"), answers=("outcome",)),
         Step("support", SupportForm, _l("Would you like support?"), answers=("support",)),
         *contact_and_consent_steps(
-            _l("You do not have to give your name. If you do, the police or a support service can contact you.")),
+            _l("You do not have to give your name. If you do, the police or a support service can contact you."),
+            "hate-incident"),
     ],
 )

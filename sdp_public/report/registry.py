@@ -12,3 +12,8 @@ FLOWS = {
 
 def get(kind, slug):
     return FLOWS.get((kind, slug), (None, None))
+
+
+def flow_of(slug):
+    """The report flow with this slug (the steps that need their own flow look it up late)."""
+    return next(flow for (_kind, s), (flow, _contact) in FLOWS.items() if s == slug)

@@ -6,9 +6,10 @@ from wtforms import BooleanField
 from wtforms.validators import StopValidation
 
 from .. import languages
-from .common import ReachableMixin, valid_email, valid_phone
+from .common import INTERPRETER_FIELDS, INTERPRETER_REVEAL, InterpreterMixin, ReachableMixin, valid_email, valid_phone
 from .fields import Required, choice_field, long_text_field, text_field
 from .flow import Flow, Step
+from .recipients import consent_context
 
 DOCUMENTS = (("plan-summary", _l("A summary of the Safe Durham Partnership Plan")),
              ("leaflet", _l("A campaign leaflet")), ("web-page", _l("A page of this website")),
@@ -63,7 +64,7 @@ class DeliveryForm(FlaskForm):
     delivery = choice_field(_l("How should we send it to you?"), DELIVERY, _l("Select how we should send it"))
 
 
-class RequesterForm(FlaskForm):
+class RequesterForm(InterpreterMixin, FlaskForm):
     name = text_field(_l("Your name"), 200, _l("Enter your name"))
     email = text_field(_l("Email address"), 254, extra=[valid_email])
     address = long_text_field(_l("Postal address"), 500)
@@ -122,7 +123,7 @@ class VenueAddressForm(FlaskForm):
     venue_address = long_text_field(_l("Where will the session be?"), 500, _l("Enter where the session will be"))
 
 
-class BookerForm(ReachableMixin, FlaskForm):
+class BookerForm(InterpreterMixin, ReachableMixin, FlaskForm):
     name = text_field(_l("Your name"), 200, _l("Enter your name"))
     email = text_field(_l("Email address"), 254, extra=[valid_email])
     phone = text_field(_l("Phone number"), 40, extra=[valid_phone])
@@ -146,14 +147,14 @@ TRANSLATION = Flow(
         Step("format-other", FormatOtherForm, _l("Which format?"), answers=("format_other",),
              show_if=lambda a: a.get("need") == "other-format"),
         Step("delivery", DeliveryForm, _l("How should we send it to you?"), answers=("delivery",)),
-        Step("requester", RequesterForm, _l("Your contact details"), answers=("name", "email", "address", "phone"),
-             hint=_l("We need these to send you what you asked for."), cross_check=requester_matches_delivery),
+        Step("requester", RequesterForm, _l("Your contact details"), answers=("name", "email", "address", "phone", *INTERPRETER_FIELDS),
+             reveal=INTERPRETER_REVEAL, hint=_l("We need these to send you what you asked for."), cross_check=requester_matches_delivery),
         Step("access-needs", AccessNeedsForm, _l("Access needs"), answers=("access_needs",), optional=True),
         Step("consent", RequestConsentForm, _l("Sending your request"), answers=("consent",),
-             template="report/consent.html"),
+             template="report/consent.html", context=consent_context("translation-or-format")),
     ],
 )
-TRANSLATION_CONTACT = ("name", "email", "address", "phone")
+TRANSLATION_CONTACT = ("name", "email", "address", "phone", *INTERPRETER_FIELDS)
 
 AWARENESS = Flow(
     slug="awareness-session", kind="request", reference_prefix="AS", start_content="request/awareness-session",
@@ -169,10 +170,10 @@ AWARENESS = Flow(
         Step("venue", VenueForm, _l("Where would you like the session?"), answers=("venue",)),
         Step("venue-address", VenueAddressForm, _l("Where will the session be?"), answers=("venue_address",),
              show_if=lambda a: a.get("venue") == "in-person"),
-        Step("booker", BookerForm, _l("Your contact details"), answers=("name", "email", "phone"),
-             hint=_l("Give at least an email address or a phone number.")),
+        Step("booker", BookerForm, _l("Your contact details"), answers=("name", "email", "phone", *INTERPRETER_FIELDS),
+             reveal=INTERPRETER_REVEAL, hint=_l("Give at least an email address or a phone number.")),
         Step("consent", RequestConsentForm, _l("Sending your request"), answers=("consent",),
-             template="report/consent.html"),
+             template="report/consent.html", context=consent_context("awareness-session")),
     ],
 )
-AWARENESS_CONTACT = ("name", "email", "phone")
+AWARENESS_CONTACT = ("name", "email", "phone", *INTERPRETER_FIELDS)

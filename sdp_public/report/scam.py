@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation, ValidationError
 
 from .common import (YES_NO, YES_NO_NOT_SURE, DescriptionForm, SupportForm,
-                     contact_and_consent_steps, valid_email, valid_phone, when_steps)
+                     contact_and_consent_steps, evidence_steps, valid_email, valid_phone, when_steps)
 from .fields import CheckboxesField, Required, choice_field, long_text_field, text_field
 from .flow import Flow, Step
 
@@ -54,6 +54,24 @@ class KindOtherForm(FlaskForm):
     kind_other = long_text_field(_l("What kind of scam or attack was it?"), 500, _l("Tell us what kind of scam or attack it was"))
 
 
+class AttackNowForm(FlaskForm):
+    attack_now = choice_field(_l("Is the attack still happening?"), YES_NO_NOT_SURE,
+                              _l("Select if the attack is still happening"))
+
+
+class CallNowForm(FlaskForm):
+    """An interruption page: an attack under way needs a phone call now, not a form."""
+
+
+def attack_on_business(answers):
+    """The answers the police cyber crime team's routing rules act on (partners.toml)."""
+    return answers.get("kind") == "business-attack" or (answers.get("victim") == "business" and answers.get("kind") == "hacked")
+
+
+def attack_under_way(answers):
+    return attack_on_business(answers) and answers.get("attack_now") == "yes"
+
+
 class MethodForm(FlaskForm):
     method = CheckboxesField(_l("How did they contact you?"), choices=METHODS,
                              validators=[Required(_l("Select how they contacted you"))])
@@ -96,11 +114,17 @@ FLOW = Flow(
     slug="scam-or-cyber-fraud", kind="report", reference_prefix="SC", start_content="report/scam-or-cyber-fraud",
     title=_l("Report a scam or cyber fraud"),
     statistics=lambda a: ("", [a.get("kind", "")]),
+    urgent=attack_under_way,
     steps=[
         Step("victim", VictimForm, _l("Who did it happen to?"), answers=("victim",)),
         Step("kind", KindForm, _l("What kind of scam or attack was it?"), answers=("kind",)),
         Step("kind-other", KindOtherForm, _l("What kind of scam or attack was it?"), answers=("kind_other",),
              show_if=lambda a: a.get("kind") == "other"),
+        Step("attack-now", AttackNowForm, _l("Is the attack still happening?"), answers=("attack_now",),
+             show_if=attack_on_business,
+             hint=_l("For example, your systems are locked, files are being encrypted, or money is being moved.")),
+        Step("call-now", CallNowForm, _l("Call Report Fraud now"), interruption=True,
+             show_if=attack_under_way, template="report/scam_call_now.html"),
         Step("method", MethodForm, _l("How did they contact you?"), answers=("method",), hint=_l("Select all that apply.")),
         Step("scammer", ScammerDetailsForm, _l("The details they used"), optional=True,
              answers=("scam_website", "scam_email", "scam_phone"),
@@ -111,12 +135,14 @@ FLOW = Flow(
         *when_steps(),
         Step("description", DescriptionForm, _l("Tell us what happened"), answers=("description",),
              hint=_l("Include what they said or sent, and what you did. Do not include passwords or full card numbers.")),
+        *evidence_steps("scam-or-cyber-fraud", _l("For example, a screenshot of the text message or email, or a bank statement. Cover up full card numbers first.")),
         Step("vulnerable", VulnerableForm, _l("Is the person it happened to older or vulnerable?"), answers=("vulnerable",),
              hint=_l("For example, they are over 65, live alone, have dementia, or were targeted more than once.")),
         Step("support", SupportForm, _l("Would you like support?"), answers=("support",)),
         Step("visit", VisitForm, _l("Would you like a visit or call from Friends Against Scams?"), answers=("fas_visit",),
              hint=_l("Trading Standards can visit or call to help protect you or the person you care for from more scams.")),
         *contact_and_consent_steps(
-            _l("You do not have to give your name. If you want a visit, support or a reply, give your details.")),
+            _l("You do not have to give your name. If you want a visit, support or a reply, give your details."),
+            "scam-or-cyber-fraud"),
     ],
 )

@@ -15,11 +15,12 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from .. import replies
 from ..db import get_session
-from ..extensions import csrf, limiter
+from ..extensions import csrf, post_limit
 from ..models import Report
 from ..security import no_store
-from ..services import codes, submissions
+from ..services import codes, reports
 from .fields import long_text_field, text_field
 from .views import bp
 
@@ -37,6 +38,9 @@ LIMIT_MESSAGES = {
 }
 
 
+RECEIPT_PASTED = _l("Your message includes your receipt code. Take the code out: we never need it, and it is safer kept to yourself.")
+
+
 class TrackForm(FlaskForm):
     reference = text_field(_l("Reference"), 40, _l("Enter your reference"))
     receipt = text_field(_l("Receipt code"), 60, _l("Enter your receipt code"))
@@ -46,7 +50,7 @@ class AddInformationForm(FlaskForm):
     information = long_text_field(_l("Add information to your report"), 5000, _l("Enter the information you want to add"))
 
 
-def _tracked_report():
+def tracked_report():
     """The report this browser proved it holds the receipt for, in the last 30 minutes."""
     held = session.get(SESSION_KEY)
     if not held or held.get("until", 0) < time.time():
@@ -57,12 +61,12 @@ def _tracked_report():
 
 @bp.route("/<lang>/track", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"], methods=["POST"])
+@post_limit(lambda: current_app.config["TRACK_RATE_LIMIT"])
 def track():
     no_store()
     form = TrackForm()
     if request.method == "POST" and form.validate():
-        report = submissions.find(get_session(), form.reference.data)
+        report = reports.find(get_session(), form.reference.data)
         if codes.check_receipt(form.receipt.data, report.receipt_hash if report else None):
             now = time.time()
             session[SESSION_KEY] = {"report": report.id, "since": now, "until": now + TRACK_MINUTES * 60}
@@ -75,30 +79,58 @@ def track():
 @csrf.exempt
 def track_status():
     no_store()
-    report = _tracked_report()
+    report = tracked_report()
     if report is None:
         return redirect(url_for("report.track"))
     form = AddInformationForm()
     added = request.args.get("added") == "1"
     if request.method == "POST" and form.validate():
-        held = session[SESSION_KEY]
-        try:
-            submissions.add_information(
-                get_session(), report, form.information.data, current_app.extensions["sdp_sealer"],
-                limit=current_app.config["TRACK_ADD_LIMIT"], session_limit=current_app.config["TRACK_ADD_SESSION_LIMIT"],
-                # a sign-in from before "since" was kept counts from its start: 30 minutes ago at most
-                since=datetime.fromtimestamp(held.get("since", held["until"] - TRACK_MINUTES * 60), timezone.utc))
-        except submissions.AdditionLimit as reached:
-            form.information.errors.append(LIMIT_MESSAGES[reached.scope])
+        if codes.contains_receipt(form.information.data, report.receipt_hash):
+            # pasted by mistake: the code would go to the partners and sit in the report
+            form.information.errors.append(RECEIPT_PASTED)
         else:
-            return redirect(url_for("report.track_status", added="1"), code=303)
+            held = session[SESSION_KEY]
+            try:
+                reports.add_information(
+                    get_session(), report, form.information.data, current_app.extensions["sdp_sealer"],
+                    limit=current_app.config["TRACK_ADD_LIMIT"],
+                    session_limit=current_app.config["TRACK_ADD_SESSION_LIMIT"],
+                    # a sign-in from before "since" was kept counts from its start: 30 minutes ago at most
+                    since=datetime.fromtimestamp(held.get("since", held["until"] - TRACK_MINUTES * 60), timezone.utc))
+            except reports.AdditionLimit as reached:
+                form.information.errors.append(LIMIT_MESSAGES[reached.scope])
+            else:
+                return redirect(url_for("report.track_status", added="1"), code=303)
+    return status_page(report, form, added=added)
+
+
+def status_page(report, form=None, added=False, upload_error=None, status=200):
+    """The tracked report's page: status, messages, and the forms to add to it."""
+    from . import files
+    form = form or AddInformationForm(formdata=None)
     added_count = sum(1 for e in report.events if e.kind == "reporter-information")
     sealer = current_app.extensions["sdp_sealer"]
-    messages = [(e.created_at, submissions.unseal_part(sealer, report, "event", e.sealed_body)["text"])
-                for e in report.events if e.kind == "message-to-reporter" and e.sealed_body]
+    # Templates are rendered in this page's language, not the report's: the reader picked it
+    # (the address, or the language switcher on this very page), and a message in another
+    # language than the page around it would be the one thing they could not read. Most
+    # readers never switch, so this is the report's language for them anyway; the email,
+    # which has no page, uses the report's language (services/outbox.py).
+    messages = []
+    for e in report.events:
+        if e.kind == "message-to-reporter" and e.sealed_body:
+            shown = replies.render(report.open(sealer, "event", e.sealed_body))
+            if shown is None:
+                current_app.logger.warning("track: a message on %s could not be shown", report.reference)
+                continue
+            messages.append({"sent": e.created_at, "text": shown[0], "lang": shown[1]})
+    file_count = len(report.files)
     return render_template("report/track_status.html", report=report, form=form, added=added, added_count=added_count,
-                           messages=messages,
-                           status=STATUS_LABELS.get(report.status, report.status), exit_page=True)
+                           messages=messages, file_added=request.args.get("file_added") == "1",
+                           upload_error=upload_error, file_count=file_count, max_files=files.max_files(),
+                           accepted=files.ACCEPTED_TEXT,
+                           max_size=files.size_text(current_app.config["UPLOAD_MAX_BYTES"]),
+                           takes_files=report.form in files.FORMS_WITH_FILES,
+                           status=STATUS_LABELS.get(report.status, report.status), exit_page=True), status
 
 
 @bp.post("/<lang>/track/finish")

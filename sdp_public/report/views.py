@@ -12,11 +12,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import drafts, i18n
 from ..db import get_session
-from ..extensions import client_key, csrf, limiter
-from ..public.views import content_store
+from ..extensions import client_key, csrf, limiter, post_limit
+from ..public.views import render_page
 from ..security import no_store
-from ..services import submissions
-from . import registry
+from ..services import reports
+from . import recipients, registry
 from .answers import summary_rows
 
 bp = Blueprint("report", __name__)
@@ -25,7 +25,6 @@ bp.url_defaults(i18n.add_lang)
 logger = logging.getLogger("sdp_public.report")
 
 KINDS = "<any(report, request):kind>"
-_BLANK_QUESTIONS = {}  # (lang, flow, step, back link) -> page HTML with the token slot
 _TOKEN_SLOT = "__sdp_csrf_token_slot__"
 
 
@@ -58,12 +57,10 @@ def _too_large(form, current):
 @bp.get(f"/<lang>/{KINDS}/<flow_slug>/")
 def start(kind, flow_slug):
     flow, _ = _flow_or_404(kind, flow_slug)
-    page = content_store().page(g.lang.code, flow.start_content)
-    if page is None:
-        abort(404)
-    first = _step_url(flow, flow.steps[0])
-    return render_template("report/start.html", page=page, flow=flow, first=first, exit_page=True,
-                           expired=request.args.get("expired") == "1")
+    # The same for everyone (but for the "your answers have gone" banner): rendered once.
+    expired = request.args.get("expired") == "1"
+    return render_page(flow.start_content, "report/start.html", cache=not expired, flow=flow,
+                       first=_step_url(flow, flow.steps[0]), expired=expired)
 
 
 def _may_start_a_draft():
@@ -78,7 +75,7 @@ def _may_start_a_draft():
 
 @bp.route(f"/<lang>/{KINDS}/<flow_slug>/<step_slug>", methods=["GET", "POST"])
 @csrf.exempt  # each step's FlaskForm checks its own token, so a stale one keeps the answers
-@limiter.limit(lambda: current_app.config["STEP_RATE_LIMIT"], methods=["POST"])
+@post_limit(lambda: current_app.config["STEP_RATE_LIMIT"])
 def step(kind, flow_slug, step_slug):
     no_store()
     flow, _ = _flow_or_404(kind, flow_slug)
@@ -87,8 +84,8 @@ def step(kind, flow_slug, step_slug):
         abort(404)
     answers = drafts.load(flow.slug)
     change = request.args.get("change") == "1"
-    first_open = flow.next_step(answers)
     visible = flow.visible(answers)
+    first_open = flow.next_step(answers, visible)
     if current not in visible:
         return redirect(_step_url(flow, first_open) if first_open else url_for("report.check_answers", kind=kind, flow_slug=flow.slug))
     if not answers and current is not flow.steps[0]:
@@ -100,7 +97,13 @@ def step(kind, flow_slug, step_slug):
     form = None
     if request.method == "POST":
         form = current.form()
-        if form.validate() & (current.cross_check is None or current.cross_check(form, answers)):
+        # "Save and come back later": this page's answer is kept if it is valid; if not, the
+        # answers so far are saved without it (and it is asked again on coming back).
+        saving = request.form.get("save_later") == "1"
+        valid = form.validate() & (current.cross_check is None or current.cross_check(form, answers))
+        if saving and not valid and answers and "csrf_token" not in form.errors:
+            return save_for_later(flow)
+        if valid:
             updated = dict(answers)
             for name in current.answers:
                 updated[name] = form[name].data
@@ -118,39 +121,60 @@ def step(kind, flow_slug, step_slug):
             except drafts.DraftTooLarge:
                 _too_large(form, current)  # the page again, with what they typed and why
             else:
+                if saving:
+                    return save_for_later(flow)
                 following = flow.next_step(updated)
                 if following is None:
                     return redirect(url_for("report.check_answers", kind=kind, flow_slug=flow.slug))
                 return redirect(_step_url(flow, following, change))
 
-    previous = flow.previous(current.slug, answers)
-    back = (url_for("report.check_answers", kind=kind, flow_slug=flow.slug) if change
-            else _step_url(flow, previous) if previous else url_for("report.start", kind=kind, flow_slug=flow.slug))
+    previous = flow.previous(current.slug, answers, visible)  # a POST that got here saved nothing
     # A question not yet answered, with no errors and no page-specific context, looks the
     # same to everyone but for the CSRF token: render it once, then fill the token in.
-    # (GOV.UK's nested form macros are most of a question page's cost.)
+    # (GOV.UK's nested form macros are most of a question page's cost.) The key says what
+    # the back link is made from, so a hit builds no URL.
     blank = (request.method == "GET" and current.context is None
              and not any(name in answers for name in current.answers))
-    key = (g.lang.code, flow.slug, current.slug, back)
+    key = (request.script_root, g.lang.code, flow.slug, current.slug, change, previous.slug if previous else None)
+    blank_pages = current_app.extensions["sdp_blank_questions"]  # key -> page HTML with the token slot
     token = generate_csrf()
-    if blank and key in _BLANK_QUESTIONS:
-        return _BLANK_QUESTIONS[key].replace(_TOKEN_SLOT, token)
+    if blank and key in blank_pages:
+        return blank_pages[key].replace(_TOKEN_SLOT, token)
+    back = (url_for("report.check_answers", kind=kind, flow_slug=flow.slug) if change
+            else _step_url(flow, previous) if previous else url_for("report.start", kind=kind, flow_slug=flow.slug))
     if form is None:  # showing the question: with the answer saved, if there is one
         form = current.form(formdata=None, data={k: v for k, v in answers.items() if k in current.answers})
     extra = current.context(answers) if current.context else {}
     html = render_template(current.template, flow=flow, step=current, form=form, back=back, exit_page=True, **extra)
-    if blank and len(_BLANK_QUESTIONS) < 10_000 and html.count(token) == 1:
-        _BLANK_QUESTIONS[key] = html.replace(token, _TOKEN_SLOT)
+    if blank and len(blank_pages) < 10_000 and html.count(token) == 1:
+        blank_pages[key] = html.replace(token, _TOKEN_SLOT)
     return html
+
+
+def save_for_later(flow):
+    """The resume code for this browser's draft, shown once in the answer to the POST that
+    made it (never stored but as a hash, never redirected through: a reload asks to send
+    again, which gives a new code and spends this one)."""
+    made = drafts.save_for_later(flow.slug, current_app.config["RESUME_DAYS"])
+    if made is None:
+        return redirect(url_for("report.start", kind=flow.kind, flow_slug=flow.slug, expired="1"))
+    code, until = made
+    logger.info("report: a %s draft was saved for later", flow.slug)
+    from .resume import EmailCodeForm
+    return render_template("report/saved.html", flow=flow, code=code, until=until,
+                           email_form=EmailCodeForm(formdata=None, data={"code": code}),
+                           days=current_app.config["RESUME_DAYS"], exit_page=True)
 
 
 @bp.route(f"/<lang>/{KINDS}/<flow_slug>/check-answers", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"], methods=["POST"])
+@post_limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"])
 def check_answers(kind, flow_slug):
     no_store()
     flow, contact_fields = _flow_or_404(kind, flow_slug)
-    answers = drafts.load(flow.slug)
+    # One read of the draft gives both the answers and the claim that Send consumes.
+    claim = drafts.claim(flow.slug)
+    answers = claim.answers() if claim is not None else {}
     if not answers:
         if drafts.state(flow.slug) in ("done", "sent"):  # sent already (another tab, a double click)
             return redirect(url_for("report.confirmation", kind=kind, flow_slug=flow.slug), code=303)
@@ -167,10 +191,10 @@ def check_answers(kind, flow_slug):
         try:
             # The draft is consumed in the report's own transaction: of several Sends from
             # one draft, one stores the report and the others find it sent.
-            reference, _receipt = submissions.submit(
+            reference, _receipt = reports.submit(
                 db, flow, answers, g.lang.code, current_app.extensions["sdp_sealer"],
-                current_app.extensions["sdp_router"], contact_fields, claim=drafts.claim(flow.slug))
-        except submissions.AlreadySubmitted:
+                current_app.extensions["sdp_router"], contact_fields, claim=claim)
+        except reports.AlreadySubmitted:
             db.rollback()
             return redirect(url_for("report.confirmation", kind=kind, flow_slug=flow.slug), code=303)
         except (SQLAlchemyError, OSError):
@@ -199,4 +223,5 @@ def confirmation(kind, flow_slug):
             return redirect(url_for("report.check_answers", kind=kind, flow_slug=flow.slug))
         return redirect(url_for("report.start", kind=kind, flow_slug=flow.slug))
     return render_template("report/confirmation.html", flow=flow, reference=shown["reference"],
-                           receipt=shown["receipt"], exit_page=True)
+                           receipt=shown["receipt"], recipients=recipients.named(shown.get("partners") or ()),
+                           exit_page=True)

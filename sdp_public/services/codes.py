@@ -63,6 +63,32 @@ def check_receipt(code, stored):
     return hmac.compare_digest(digest.hex(), expected)
 
 
+def new_resume_code():
+    """A "save and come back later" code: the receipt code's format and strength."""
+    return new_receipt_code()
+
+
+def hash_resume(code):
+    """The resume code's SHA-256 (64 hex digits, unsalted so that the code alone finds its
+    row; 98 random bits need no salt or slow hash, see above). Domain-separated from
+    receipts so one hash never stands for the other."""
+    return hashlib.sha256(b"resume:" + normalise(code).encode()).hexdigest()
+
+
+def contains_receipt(text, stored):
+    """True if `text` is, or holds, the receipt code that `stored` is the hash of: the
+    whole text normalised, or any run of 20 letters and digits in it (a code pasted into
+    a sentence). Only for the fast sha256 scheme: an old scrypt hash is checked whole."""
+    if not stored or not text:
+        return False
+    compact = normalise(text)
+    if check_receipt(compact, stored):
+        return True
+    if not stored.startswith("sha256$"):
+        return False
+    return any(check_receipt(compact[i:i + 20], stored) for i in range(0, max(len(compact) - 19, 0)))
+
+
 def normalise_reference(text):
     """'hc 7kq4 m2xp' or 'HC-7KQ4-M2XP' -> 'HC-7KQ4-M2XP'; anything else comes back unchanged."""
     compact = "".join(ch for ch in str(text).upper() if ch.isalnum())[:40]

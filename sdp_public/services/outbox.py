@@ -38,13 +38,15 @@ from sqlalchemy import select, update
 from .. import languages
 from ..mail import MailError, build, send
 from ..models import OutboxMessage, Report
-from .submissions import unseal_part
+
 
 logger = logging.getLogger("sdp_public.outbox")
 LOCK = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 BATCH = 50
+# Messages whose sealed payload is wiped once sent (a resume code's email holds the code).
+ONE_TIME = ("resume-code",)
 
 
 def backoff(attempts):
@@ -102,6 +104,8 @@ def message_id_header(config, message_id, sender):
 
 def compose(message, report, config, router, sealer):
     """The email for one outbox message, in the right language, with no report answers."""
+    if report is None:  # a message of no report: a resume code's email
+        return _compose_unattached(message, config, sealer)
     inbox = f"{config['SITE_URL']}/partners/reports/{report.reference}" if config.get("SITE_URL") else \
         f"/partners/reports/{report.reference}"
     if message.kind in ("partner-notification", "partner-update"):
@@ -109,17 +113,45 @@ def compose(message, report, config, router, sealer):
         with force_locale("en"):  # partner pages and emails are in English
             body = render_template("emails/partner_notification.txt", message=message, report=report,
                                    partner=partner, inbox=inbox)
-        subject = ("New information on " if message.kind == "partner-update" else "New report ") + report.reference
+        subject = ("New information on " if message.kind == "partner-update" else
+                   "Urgent: new report " if report.urgent else "New report ") + report.reference
         return build(config["MAIL_FROM"], router.mailbox(message.partner), subject, body)
     if message.kind in ("reporter-acknowledgement", "reporter-message"):
-        recipient = unseal_part(sealer, report, "recipient", message.sealed_recipient)
+        recipient = report.open(sealer, "recipient", message.sealed_recipient)
         name = "acknowledgement" if message.kind == "reporter-acknowledgement" else "new_message"
         track = f"{config['SITE_URL']}/{report.lang}/track" if config.get("SITE_URL") else f"/{report.lang}/track"
         with force_locale(languages.get(report.lang).locale if languages.get(report.lang) else "en_GB"):
             body = render_template(f"emails/{name}.txt", report=report, track=track)
             subject = render_template(f"emails/{name}_subject.txt", report=report).strip()
         return build(config["MAIL_FROM"], recipient, subject, body)
+    if message.kind == "staff-assignment":
+        # Whoever holds the report when the email goes (the address is never queued); if
+        # nobody does any more, there is nothing to say.
+        if report.assigned_to is None:
+            return None
+        with force_locale("en"):
+            body = render_template("emails/staff_assignment.txt", report=report, inbox=inbox)
+        return build(config["MAIL_FROM"], report.assigned_to.email, f"Report {report.reference} is assigned to you",
+                     body)
     raise ValueError(f"unknown outbox message kind {message.kind!r}")
+
+
+def _compose_unattached(message, config, sealer):
+    """A message that belongs to no report: the reader's own resume code, to the address
+    they chose, in the language of the page they saved from. Subject and body say only
+    "saved answers", never which form (the mailbox may not be private)."""
+    if message.kind != "resume-code":
+        raise ValueError(f"unknown outbox message kind {message.kind!r}")
+    from ..drafts import outbox_context
+    sent = sealer.unseal(message.sealed_recipient, outbox_context(message.id))
+    language = languages.get(sent.get("lang")) or languages.DEFAULT
+    resume = f"{config['SITE_URL']}/{language.code}/report/resume" if config.get("SITE_URL") else \
+        f"/{language.code}/report/resume"
+    with force_locale(language.locale):
+        body = render_template("emails/resume_code.txt", code=sent["code"], until=datetime.fromisoformat(sent["until"]),
+                               resume=resume)
+        subject = render_template("emails/resume_code_subject.txt").strip()
+    return build(config["MAIL_FROM"], sent["to"], subject, body)
 
 
 def _describe(exc):
@@ -140,9 +172,14 @@ def deliver(db, config, router, sealer, now=None, lock=None):
             logger.info("outbox: message %s was claimed by another worker; skipped", message_id)
             continue
         message = db.get(OutboxMessage, message_id)
-        report = db.get(Report, message.report_id)
+        report = db.get(Report, message.report_id) if message.report_id is not None else None
         try:
             email = compose(message, report, config, router, sealer)
+            if email is None:
+                db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+                    status="cancelled", last_error="nothing to send any more", locked_until=None))
+                db.commit()
+                continue
             del email["Message-ID"]
             email["Message-ID"] = message_id_header(config, message.id, config["MAIL_FROM"])
             send(config["SMTP_URL"], email)
@@ -160,7 +197,9 @@ def deliver(db, config, router, sealer, now=None, lock=None):
             sent += 1
             values = {"status": "sent", "sent_at": datetime.now(timezone.utc), "attempts": OutboxMessage.attempts + 1,
                       "locked_until": None, "last_error": None}
-            logger.info("outbox: message %s for report %s sent", message.id, report.reference)
+            logger.info("outbox: message %s (%s) sent", message.id, message.kind)
+            if message.kind in ONE_TIME:
+                values["sealed_recipient"] = None  # sent: the address and code are not kept
             condition = ()  # it went: record it whoever holds the lock, so nobody sends it again
         db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, *condition).values(**values))
         db.commit()

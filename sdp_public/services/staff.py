@@ -13,10 +13,17 @@ answers say whether an address has an account, or whether it is locked):
   step checks the lock too, so a right code never opens a locked account.
 - A code is accepted once: the last used step moves forward with a compare-and-set, so
   two sign-ins racing with the same code cannot both win.
+
+Passwords people choose (password_problem): long enough, not their email address, not a
+common one. The password a lead or the command line hands over is one-time: the account
+must choose its own at the next sign-in (must_change_password).
 """
+import functools
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,6 +40,9 @@ LOCKOUT = timedelta(minutes=15)
 PENDING_LIFETIME = timedelta(minutes=5)
 SESSION_LIFETIME = timedelta(hours=8)   # whatever happens, a session ends after this
 IDLE = timedelta(minutes=30)
+MIN_PASSWORD = 12            # NCSC and NIST SP 800-63B: length, not composition rules
+MAX_PASSWORD = 200
+COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
 _hasher = PasswordHasher()  # argon2-cffi's defaults are Argon2id (RFC 9106 low-memory profile)
 # A real hash to check against when the email is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -58,19 +68,33 @@ def normalise_email(email):
     return str(email).strip().lower()
 
 
+def _one_time_password():
+    return secrets.token_urlsafe(15)
+
+
 def create(db, sealer, email, partner, role):
     """A new account, added to the session but not committed (the caller commits it with
-    its audit entry); returns (user, one-time password, TOTP secret) to hand over once."""
+    its audit entry); returns (user, one-time password, TOTP secret) to hand over once.
+    The password is one-time: the first sign-in must choose a new one."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
-    password = secrets.token_urlsafe(15)
+    password = _one_time_password()
     secret = totp.new_secret()
     email = normalise_email(email)
     user = StaffUser(email=email, partner=partner, role=role, password_hash=_hasher.hash(password),
                      sealed_totp_secret=sealer.seal(secret, totp_context(email)), last_totp_step=0,
-                     failed_attempts=0, failed_passwords=0, created_at=_now())
+                     failed_attempts=0, failed_passwords=0, must_change_password=True, created_at=_now())
     db.add(user)
     db.flush()
+    return user, password, secret
+
+
+def add_account(db, sealer, actor, actor_partner, email, partner, role):
+    """Create an account and its audit entry in one commit (a lead on /partners/users, or
+    the command line as "operator (command line)"): (user, one-time password, TOTP secret)."""
+    user, password, secret = create(db, sealer, email, partner, role)
+    audit.record(db, actor, actor_partner, "added-user", detail=f"{user.email} as {role}")
+    db.commit()
     return user, password, secret
 
 
@@ -202,6 +226,101 @@ def end_every_session(db, user):
     db.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
 
 
+@functools.cache
+def common_passwords():
+    """The shipped list of common passwords, lower-case; read once, on first use."""
+    with open(COMMON_PASSWORDS, encoding="utf-8") as lines:
+        return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+_EDGES = re.compile(r"^[^a-z]+|[^a-z]+$")  # digits and symbols around the letters: "password1234!"
+
+
+def _predictable(lowered):
+    """Few distinct characters ("aaaaaaaaaaaa", "abababababab") or one run up or down the
+    keyboard's digits or the alphabet ("123456789012", "abcdefghijklm")."""
+    if len(set(lowered)) <= 3:
+        return True
+    steps = {(ord(b) - ord(a)) % 10 if a.isdigit() and b.isdigit() else ord(b) - ord(a)
+             for a, b in zip(lowered, lowered[1:])}
+    return steps in ({1}, {-1}, {9})
+
+
+def password_problem(password, email, current=None):
+    """What is wrong with a password someone chose, as a message for them, or None.
+    At least MIN_PASSWORD characters and at most MAX_PASSWORD; not the account's email
+    address or the part before the @; not a common password (the shipped list, also with
+    digits or symbols added around it), nor a predictable run; not `current`."""
+    password = password if isinstance(password, str) else ""
+    if len(password) < MIN_PASSWORD:
+        return f"Your new password must be {MIN_PASSWORD} characters or more"
+    if len(password) > MAX_PASSWORD:
+        return f"Your new password must be {MAX_PASSWORD} characters or fewer"
+    lowered = password.strip().lower()
+    core = _EDGES.sub("", lowered)
+    email = normalise_email(email)
+    local = email.split("@", 1)[0]
+    if {lowered, core} & {email, local}:
+        return "Your new password must not be your email address, or the part of it before the @"
+    common = common_passwords()
+    if lowered in common or core in common or _predictable(lowered):
+        return ("That password is one of the most common, so it is among the first anyone would try. "
+                "Choose something longer that is harder to guess, such as three or four random words")
+    if current is not None and password == current:
+        return "Your new password must be different from your current password"
+    return None
+
+
+def _set_password(db, user, password, keep_token=None):
+    """A new password hash; every session and pending sign-in of the account ends but the
+    one holding keep_token. Not committed."""
+    user.password_hash = _hasher.hash(password)
+    user.must_change_password = False
+    ending = delete(StaffSession).where(StaffSession.user_id == user.id)
+    if keep_token:
+        ending = ending.where(StaffSession.token_hash != _digest(keep_token))
+    db.execute(ending)
+
+
+def choose_password(db, user, password, keep_token):
+    """The first sign-in (or the first after a reset) replaces the one-time password.
+    Returns a problem to show, or None once the new password is committed with its audit
+    entry. The one-time password was typed moments ago, so it is not asked for again."""
+    problem = password_problem(password, user.email)
+    if problem is None and _verify(user.password_hash, password):
+        problem = "Your new password must be different from the one-time password you were given"
+    if problem:
+        return problem
+    _set_password(db, user, password, keep_token)
+    audit.record(db, user.email, user.partner, "chose-password")
+    db.commit()
+    return None
+
+
+WRONG_CURRENT = "Your current password is wrong, or the account is locked for 15 minutes"
+
+
+def change_password(db, user, current, password, keep_token, now=None):
+    """A signed-in person changes their password. Returns (field, problem) to show, or None
+    once the new password is committed with its audit entry: every other session of the
+    account has ended, this one stays. One Argon2 check of the current password; a wrong
+    one counts towards the account's wrong-password lockout like one at sign-in."""
+    now = now or _now()
+    right = _verify(user.password_hash, current)
+    if is_locked(user, now):
+        return "current_password", WRONG_CURRENT
+    if not right:
+        _count_failure(db, user, StaffUser.failed_passwords, MAX_PASSWORD_FAILURES, now)
+        return "current_password", WRONG_CURRENT
+    problem = password_problem(password, user.email, current=current)
+    if problem:
+        return "new_password", problem
+    _set_password(db, user, password, keep_token)
+    audit.record(db, user.email, user.partner, "changed-password")
+    db.commit()
+    return None
+
+
 def may_manage(lead, target):
     """A partner lead manages their own partner's caseworkers and leads: never an admin,
     never another partner's staff, never themselves."""
@@ -214,6 +333,60 @@ def unlock(db, target):
                .values(locked_until=None, failed_attempts=0, failed_passwords=0))
 
 
+def reset_password(db, target):
+    """A lead resets someone's password: a new one-time password (returned, to hand over
+    once) that must be changed at the next sign-in; every session of the account ends.
+    Not committed: the caller commits it with its audit entry."""
+    password = _one_time_password()
+    target.password_hash = _hasher.hash(password)
+    target.must_change_password = True
+    end_every_session(db, target)
+    return password
+
+
+def reset_authenticator(db, sealer, target):
+    """A lead resets someone's second factor: a new TOTP secret (returned, to hand over
+    once), codes counted afresh; the old secret's codes stop working and every session of
+    the account ends. Not committed: the caller commits it with its audit entry."""
+    secret = totp.new_secret()
+    target.sealed_totp_secret = sealer.seal(secret, totp_context(target.email))
+    target.last_totp_step = 0
+    end_every_session(db, target)
+    return secret
+
+
 def remove(db, target):
     end_every_session(db, target)
     db.delete(target)
+
+
+# What a lead can do to an account they may manage, and what each is called in the audit log.
+ACCOUNT_ACTIONS = {"unlock": "unlock-user", "remove": "remove-user",
+                   "reset-password": "reset-password", "reset-authenticator": "reset-authenticator"}
+
+
+def manage(db, sealer, lead, target, action):
+    """A lead acts on someone's account (the caller has checked may_manage): the action
+    and its audit entry commit together. Returns what to hand over once ({"password"} or
+    {"secret"}), or None."""
+    if action not in ACCOUNT_ACTIONS:
+        raise ValueError(f"unknown account action {action!r}")
+    email, handed = target.email, None
+    if action == "unlock":
+        unlock(db, target)
+    elif action == "remove":
+        remove(db, target)
+    elif action == "reset-password":
+        handed = {"password": reset_password(db, target)}
+    else:
+        handed = {"secret": reset_authenticator(db, sealer, target)}
+    audit.record(db, lead.email, lead.partner, ACCOUNT_ACTIONS[action], detail=email)
+    db.commit()
+    return handed
+
+
+def sign_out_everywhere(db, user):
+    """Every session of this account ends, on every device; audited; one commit."""
+    end_every_session(db, user)
+    audit.record(db, user.email, user.partner, "signed-out-everywhere")
+    db.commit()

@@ -40,10 +40,13 @@ def neutral_site():
 
 @pytest.fixture(scope="session")
 def live_server(app, neutral_site):
-    app.config["EXIT_URL"] = neutral_site
-    server = _serve(app)
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    """The session's app served on a free port, "Exit this page" pointing at the neutral
+    site for as long as it serves (put back when the session ends)."""
+    with pytest.MonkeyPatch.context() as session_patch:
+        session_patch.setitem(app.config, "EXIT_URL", neutral_site)
+        server = _serve(app)
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -47,14 +47,15 @@ def test_a_deliberately_broken_page_fails_the_check(page):
     assert {"image-alt", "label"} <= rules
 
 
-def test_the_partner_pages_have_no_axe_violations(app, page, live_server):
+def test_the_partner_pages_have_no_axe_violations(app, page, live_server, monkeypatch):
     from sqlalchemy import select
 
     from sdp_public.models import StaffUser
     from sdp_public.services import staff, totp
     from sdp_test_helpers import HATE_ANSWERS, send_report, walk_report
     client = app.test_client()
-    reference, _ = send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])
+    for _ in range(2):  # two at least, for a second page of the inbox
+        reference, _ = send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])
     with app.extensions["sdp_sessionmaker"]() as db:
         _user, password, secret = staff.create(db, app.extensions["sdp_sealer"], "axe@police.example",
                                                "police-hate-crime", "caseworker")
@@ -75,8 +76,24 @@ def test_the_partner_pages_have_no_axe_violations(app, page, live_server):
         last = db.scalar(select(StaffUser.last_totp_step).where(StaffUser.email == "axe@police.example")) or 0
     page.fill("#code", totp.code_at(secret, max(totp.current_step(), last + 1)))
     page.click("main form button[type=submit]")
+    page.wait_for_url("**/partners/password/new")
+    _check(page, "choose a new password", problems)
+    page.fill("#new_password", "short")
+    page.fill("#confirm_password", "short")
+    page.click("main form button[type=submit]")
+    _check(page, "choose a new password (error)", problems)
+    page.fill("#new_password", "axe chooses a long password")
+    page.fill("#confirm_password", "axe chooses a long password")
+    page.click("main form button[type=submit]")
     page.wait_for_url("**/partners/")
     _check(page, "inbox", problems)
+    from sdp_public.partners import inbox
+    monkeypatch.setattr(inbox, "PAGE", 1)  # the pagination, on a page between others
+    page.goto(f"{live_server}/partners/?page=2")
+    assert page.locator(".govuk-pagination__prev").count() == 1
+    _check(page, "inbox, page 2", problems)
+    page.goto(f"{live_server}/partners/password")
+    _check(page, "change your password", problems)
     page.goto(f"{live_server}/partners/reports/{reference}")
     _check(page, "report", problems)
     for email, role, landing, paths in (
@@ -92,6 +109,10 @@ def test_the_partner_pages_have_no_axe_violations(app, page, live_server):
         other.fill("#password", password)
         other.click("main form button[type=submit]")
         other.fill("#code", totp.code_at(secret, totp.current_step()))
+        other.click("main form button[type=submit]")
+        other.wait_for_url("**/partners/password/new")
+        other.fill("#new_password", f"{role} chooses a long password")
+        other.fill("#confirm_password", f"{role} chooses a long password")
         other.click("main form button[type=submit]")
         other.wait_for_url(landing)
         for path in paths:

@@ -6,29 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from sdp_public.models import Draft
+from sdp_test_helpers import FOCUS_VISIBLE, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
-
-FOCUS_VISIBLE = """() => {
-  const el = document.activeElement
-  if (!el || el === document.body) return false
-  const styles = [getComputedStyle(el)]
-  if (el.matches('.govuk-radios__input, .govuk-checkboxes__input') && el.labels.length)
-    styles.push(getComputedStyle(el.labels[0], '::before'))
-  return styles.some(s => (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 && s.outlineColor !== 'rgba(0, 0, 0, 0)')
-                       || (s.boxShadow && s.boxShadow !== 'none')
-                       || s.backgroundColor === 'rgb(255, 221, 0)')
-}"""
-
-
-def tab_to(page, predicate_js, limit=80, key="Tab"):
-    """Press Tab until the focused element matches; assert focus is visible at every stop."""
-    for _ in range(limit):
-        page.keyboard.press(key)
-        assert page.evaluate(FOCUS_VISIBLE), page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
-        if page.evaluate(f"(() => {{ const el = document.activeElement; return {predicate_js} }})()"):
-            return
-    raise AssertionError(f"never reached {predicate_js}")
 
 
 def test_the_readiness_checker_by_keyboard_alone(page, live_server):

@@ -1,0 +1,1 @@
+"""Evidence files: upload, sealed storage, scanning, cleaning, previews."""

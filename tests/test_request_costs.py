@@ -1,0 +1,96 @@
+"""What a request costs the database and the rate limiter: a question page is read with one
+statement and saved with one more and one commit; a Send is as few round trips as its
+promise allows; a page that cannot be limited never asks the limiter."""
+import contextlib
+
+import pytest
+from sqlalchemy import event
+
+from sdp_test_helpers import HATE_ANSWERS, csrf, send_report, walk_report
+
+pytestmark = pytest.mark.db
+
+
+@contextlib.contextmanager
+def statements(app):
+    """Every exchange with the database while the block runs: BEGIN, each statement, COMMIT."""
+    engine = app.extensions["sdp_engine"]
+    seen = []
+
+    def on_statement(_conn, cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+        if getattr(cursor.connection, "autocommit", False) is True:  # psycopg: no BEGIN is sent
+            seen.append("(autocommit)")
+
+    hooks = [("before_cursor_execute", on_statement), ("begin", lambda _c: seen.append("BEGIN")),
+             ("commit", lambda _c: seen.append("COMMIT"))]
+    for name, hook in hooks:
+        event.listen(engine, name, hook)
+    try:
+        yield seen
+    finally:
+        for name, hook in hooks:
+            event.remove(engine, name, hook)
+
+
+def test_a_question_answered_reads_and_writes_its_draft_once_and_commits_once(app):
+    client = app.test_client()
+    client.get("/en/report/hate-incident/who")
+    page = client.get("/en/report/hate-incident/who")
+    client.post("/en/report/hate-incident/who", data={"csrf_token": csrf(page.data), **HATE_ANSWERS["who"]})
+    page = client.get("/en/report/hate-incident/what")
+    with statements(app) as seen:
+        response = client.post("/en/report/hate-incident/what", data={"csrf_token": csrf(page.data),
+                                                                      **HATE_ANSWERS["what"]})
+    assert response.status_code == 302
+    drafts = [s for s in seen if " draft" in s]
+    assert len(drafts) == 2, seen
+    assert drafts[0].startswith("SELECT") and drafts[1].startswith("UPDATE draft SET sealed")
+    assert seen.count("COMMIT") == 1
+
+    with statements(app) as seen:  # the next question: one read, nothing written
+        assert client.get(response.headers["Location"]).status_code == 200
+    assert [s.split()[0] for s in seen if s not in ("BEGIN", "COMMIT", "(autocommit)")] == ["SELECT"], seen
+    if app.extensions["sdp_engine"].dialect.name == "postgresql":
+        assert "(autocommit)" in seen  # one round trip: no BEGIN and ROLLBACK around a lone read
+
+
+def test_a_send_is_one_transaction_with_no_savepoint_and_one_statistics_statement(app):
+    client = app.test_client()
+    check, _ = walk_report(client, "en", HATE_ANSWERS)
+    with statements(app) as seen:
+        reference, _receipt = send_report(client, "en", check)
+    send = seen[:seen.index("COMMIT") + 1]
+    assert send.count("BEGIN") == 1 and send.count("COMMIT") == 1
+    assert not [s for s in send if "SAVEPOINT" in s], send
+    assert len([s for s in send if "report_statistic" in s]) == 1, send
+    assert len([s for s in send if s.startswith("UPDATE draft")]) == 1, send  # claimed and confirmed at once
+    if app.extensions["sdp_engine"].dialect.name == "postgresql":
+        # BEGIN, the draft, its claim, the report, its files, routes, outbox, event, statistics, COMMIT
+        assert len(send) <= 10, send
+    assert reference.startswith("HC-")
+
+
+def test_a_question_page_never_asks_the_rate_limiter_and_its_answer_always_does(app, monkeypatch):
+    from sdp_public.extensions import limiter
+    asked = []
+    check = limiter._check_request_limit
+    monkeypatch.setattr(limiter, "_check_request_limit", lambda *a, **k: asked.append(1) or check(*a, **k))
+    client = app.test_client()
+    page = client.get("/en/report/hate-incident/who")
+    client.get("/en/report/hate-incident/who")
+    assert asked == []
+    client.post("/en/report/hate-incident/who", data={"csrf_token": csrf(page.data), **HATE_ANSWERS["who"]})
+    assert asked == [1]
+
+
+def test_the_step_limit_still_stops_a_flood_of_answers(app, monkeypatch):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.77"  # a limit of its own
+    page = client.get("/en/report/hate-incident/who")
+    monkeypatch.setitem(app.config, "STEP_RATE_LIMIT", "2 per hour")
+    statuses = [client.post("/en/report/hate-incident/who",
+                            data={"csrf_token": csrf(page.data), **HATE_ANSWERS["who"]}).status_code
+                for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    assert all(client.get("/en/report/hate-incident/who").status_code == 200 for _ in range(5))
