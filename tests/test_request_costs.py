@@ -94,3 +94,24 @@ def test_the_step_limit_still_stops_a_flood_of_answers(app, monkeypatch):
                 for _ in range(3)]
     assert statuses == [302, 302, 429]
     assert all(client.get("/en/report/hate-incident/who").status_code == 200 for _ in range(5))
+
+
+def test_a_pages_csrf_token_is_signed_without_deflating_it_and_flask_wtf_accepts_it(app, monkeypatch):
+    import itsdangerous.url_safe
+    from flask_wtf.csrf import validate_csrf
+    deflated = []
+    compress = itsdangerous.url_safe.zlib.compress
+    monkeypatch.setattr(itsdangerous.url_safe.zlib, "compress", lambda *a, **k: deflated.append(1) or compress(*a, **k))
+    client = app.test_client()
+    client.get("/en/report/hate-incident/who")  # the session (and its raw token) is made here
+    deflated.clear()
+    page = client.get("/en/report/hate-incident/who")  # a token from the template
+    refused = client.post("/en/report/hate-incident/who", data={"csrf_token": csrf(page.data)})  # from a FlaskForm
+    assert deflated == []
+    assert refused.status_code == 200 and b"govuk-error-summary" in refused.data
+    token = csrf(page.data)
+    cookie = client.get_cookie("sdp_session")
+    with app.test_request_context(headers={"Cookie": f"{cookie.key}={cookie.value}"}):
+        validate_csrf(token)  # raises if Flask-WTF would refuse it
+    answered = client.post("/en/report/hate-incident/who", data={"csrf_token": token, **HATE_ANSWERS["who"]})
+    assert answered.status_code == 302
