@@ -2,27 +2,74 @@
 
 Measured with bench/run.py: on a question page Flask asked `inspect` whether each of a
 dozen hooks and the view is a coroutine function (about 50 calls a request), and built the
-session cookie's signing serializer twice (opening and saving), each time anew. Both depend
-only on things fixed when the app is set up, so each is worked out once. The CSRF token is
+session cookie's signing serializer twice (opening and saving), each time anew, and checked
+the same cookie's signature on every request. Each is worked out once. The CSRF token is
 made by csrf_tokens.py (see there) whoever asks for it first.
 """
+import contextlib
+import time
+
 from flask import Flask, has_request_context
 from flask.ctx import _AppCtxGlobals
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 
 from . import csrf_tokens
 
 
 class CachedSerializerSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, its serializer built once per secret key."""
+    """Flask's signed-cookie session, its serializer built once per secret key, and each
+    cookie's signature checked once: a browser sends the same cookie on every request of a
+    journey until it changes, and checking it (HMAC, timestamp, JSON) was a sixth of a
+    question page. What was checked is remembered with the time it was signed, so expiry
+    is judged as itsdangerous judges it; a new key (or fallback list) starts afresh."""
 
-    def get_signing_serializer(self, app):
+    max_verified = 4096  # cookies remembered per worker, oldest forgotten first
+
+    def _state(self, app):
         key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         cached = app.extensions.get("sdp_session_serializer")
         if cached is None or cached[0] != key:
-            cached = (key, super().get_signing_serializer(app))
+            cached = (key, super().get_signing_serializer(app), {})
             app.extensions["sdp_session_serializer"] = cached
-        return cached[1]
+        return cached
+
+    def get_signing_serializer(self, app):
+        return self._state(app)[1] if app.secret_key else None
+
+    def open_session(self, app, request):
+        if not app.secret_key:
+            return None
+        _key, serializer, verified = self._state(app)
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        known = verified.get(value)
+        if known is not None:
+            age = int(time.time()) - known[0]
+            if 0 <= age <= max_age:
+                return self.session_class(_copy(known[1]))
+            verified.pop(value, None)  # expired since: itsdangerous would refuse it now
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if len(verified) >= self.max_verified:
+            with contextlib.suppress(RuntimeError, StopIteration, KeyError):
+                del verified[next(iter(verified))]
+        verified[value] = (int(signed_at.timestamp()), data)
+        return self.session_class(_copy(data))
+
+
+def _copy(value):
+    """A session's data, copied so the remembered one is never changed by a request."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return kind(_copy(v) for v in value)
+    return value  # str, numbers, bytes, Markup, UUID, datetime: immutable
 
 
 class RequestGlobals(_AppCtxGlobals):
