@@ -5,8 +5,11 @@ compression.
 Flask-WTF signs with itsdangerous' URL-safe serializer, which deflates every payload and
 keeps the result only if it is shorter. A token is 40 hex characters: it never is, and
 zlib's set-up alone cost ~90 µs, a fifth of a question page (bench/run.py). The signer
-here writes the same uncompressed form, built once per secret key.
+here writes the same uncompressed form, built once per secret key. With no time limit on
+tokens (WTF_CSRF_TIME_LIMIT None: config.py) a token's timestamp is never checked, so the
+token signed for a session's raw token is kept and handed out again.
 """
+import contextlib
 import hashlib
 import os
 
@@ -26,13 +29,17 @@ class _TokenSerializer(URLSafeTimedSerializer):
         return base64_encode(Serializer.dump_payload(self, obj))
 
 
-def _serializer():
+MAX_KEPT = 4096  # signed tokens kept per worker, oldest forgotten first
+
+
+def _signer():
+    """(serializer, tokens signed so far by raw token), made anew for a new secret."""
     secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     cached = current_app.extensions.get("sdp_csrf_serializer")
     if cached is None or cached[0] != secret:
-        cached = (secret, _TokenSerializer(secret, salt=SALT))
+        cached = (secret, _TokenSerializer(secret, salt=SALT), {})
         current_app.extensions["sdp_csrf_serializer"] = cached
-    return cached[1]
+    return cached[1], cached[2]
 
 
 def issue():
@@ -40,4 +47,13 @@ def issue():
     raw = session.get(FIELD)
     if not isinstance(raw, str):
         session[FIELD] = raw = hashlib.sha1(os.urandom(64)).hexdigest()
-    return _serializer().dumps(raw)
+    serializer, signed = _signer()
+    if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        return serializer.dumps(raw)  # a timestamp that is checked: sign now
+    token = signed.get(raw)
+    if token is None:
+        if len(signed) >= MAX_KEPT:
+            with contextlib.suppress(RuntimeError, StopIteration, KeyError):
+                del signed[next(iter(signed))]
+        token = signed[raw] = serializer.dumps(raw)
+    return token

@@ -115,3 +115,27 @@ def test_a_pages_csrf_token_is_signed_without_deflating_it_and_flask_wtf_accepts
         validate_csrf(token)  # raises if Flask-WTF would refuse it
     answered = client.post("/en/report/hate-incident/who", data={"csrf_token": token, **HATE_ANSWERS["who"]})
     assert answered.status_code == 302
+
+
+def test_each_session_keeps_its_own_csrf_token_and_one_cannot_post_with_anothers(app):
+    first, second = app.test_client(), app.test_client()
+    token_one = csrf(first.get("/en/report/hate-incident/who").data)
+    token_two = csrf(second.get("/en/report/hate-incident/who").data)
+    assert token_one != token_two
+    assert csrf(first.get("/en/report/hate-incident/who").data) == token_one  # kept, not signed again
+    crossed = second.post("/en/report/hate-incident/who", data={"csrf_token": token_one, **HATE_ANSWERS["who"]})
+    assert crossed.status_code == 200 and b"govuk-error-summary" in crossed.data  # refused, answers kept
+    own = second.post("/en/report/hate-incident/who", data={"csrf_token": token_two, **HATE_ANSWERS["who"]})
+    assert own.status_code == 302
+
+
+def test_with_a_time_limit_on_tokens_each_page_is_signed_anew(make_app, monkeypatch):
+    from sdp_public import csrf_tokens
+    site = make_app(WTF_CSRF_TIME_LIMIT=3600)
+    signed = []
+    dumps = csrf_tokens._TokenSerializer.dumps
+    monkeypatch.setattr(csrf_tokens._TokenSerializer, "dumps", lambda self, raw: signed.append(raw) or dumps(self, raw))
+    client = site.test_client()
+    client.get("/en/report/hate-incident/who")
+    client.get("/en/report/hate-incident/who")
+    assert len(signed) == 2 and signed[0] == signed[1]
