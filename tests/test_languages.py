@@ -1,5 +1,6 @@
 """A reader in any of the thirteen languages reaches every public page, laid out for it."""
 import pytest
+from bs4 import BeautifulSoup
 
 from sdp_public import languages
 from sdp_public.public.pages import public_endpoints
@@ -106,3 +107,17 @@ def test_phone_numbers_and_addresses_keep_their_order_in_right_to_left_pages(get
     assert all(a.get("dir") == "ltr" for a in links)
     support = get("/ur/support/")
     assert all(a.get("dir") == "ltr" for a in support.soup.select('main a[href^="tel:"], main a[href^="https:"]'))
+
+
+def test_a_page_under_a_path_offers_itself_in_every_language_with_its_own_address(make_app, monkeypatch):
+    monkeypatch.setenv("SDP_SITE_URL", "https://localhost/safe-durham")
+    site = make_app()
+    client = site.test_client()
+    page = BeautifulSoup(client.get("/safe-durham/ur/report/hate-incident/", base_url="https://localhost").data,
+                         "html.parser")
+    links = {link["hreflang"]: link["href"] for link in page.select('link[rel="alternate"][hreflang]')}
+    assert links["ar"] == "/safe-durham/ar/report/hate-incident/"
+    assert links["zh-hant"] == "/safe-durham/zh-hant/report/hate-incident/"
+    assert links["x-default"] == "/safe-durham/en/report/hate-incident/"
+    missing = BeautifulSoup(client.get("/safe-durham/pl/no-such-page", base_url="https://localhost").data, "html.parser")
+    assert {a["hreflang"]: a["href"] for a in missing.select("details.sdp-languages a")}["de"] == "/safe-durham/de/"
