@@ -3,7 +3,7 @@ import logging
 
 from markupsafe import Markup, escape
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from . import cli, db, errors, i18n, request_log, security
+from . import cli, db, errors, i18n, page_frame, request_log, security
 from .config import load_config
 from .contacts import load_contacts, load_services
 from .content import ContentStore
@@ -34,6 +34,7 @@ def create_app(config=None):
 
     db.init_app(app)
     i18n.init_app(app)
+    page_frame.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     limit_only_decorated_views(app)

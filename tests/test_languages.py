@@ -119,5 +119,8 @@ def test_a_page_under_a_path_offers_itself_in_every_language_with_its_own_addres
     assert links["ar"] == "/safe-durham/ar/report/hate-incident/"
     assert links["zh-hant"] == "/safe-durham/zh-hant/report/hate-incident/"
     assert links["x-default"] == "/safe-durham/en/report/hate-incident/"
+    footer = [a["href"] for a in page.select("footer a.govuk-footer__link") if a["href"].startswith("/")]
+    assert footer and all(href.startswith("/safe-durham/ur/") for href in footer), footer
+    assert page.select_one(".govuk-exit-this-page a")["href"] == "/safe-durham/ur/exit"
     missing = BeautifulSoup(client.get("/safe-durham/pl/no-such-page", base_url="https://localhost").data, "html.parser")
     assert {a["hreflang"]: a["href"] for a in missing.select("details.sdp-languages a")}["de"] == "/safe-durham/de/"
