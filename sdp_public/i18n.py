@@ -13,18 +13,21 @@ from .extensions import babel
 class RequestDomain(Domain):
     """flask-babel's Domain, the request's translations looked up once: flask-babel finds
     them anew for every string (its context, the locale's name built, a cache lookup),
-    which was a fifth of a check answers page. Keyed by the locale object, so
-    force_locale (an email in the reporter's language) still gets its own."""
+    which was a fifth of a check answers page. Kept in `g` with the locale they are for,
+    and used while flask-babel's locale for the request is still that one (force_locale,
+    for an email in the reporter's language, puts another in its place)."""
 
     def get_translations(self):
-        if not g:
+        try:
+            state = g._get_current_object().__dict__
+        except RuntimeError:  # no app context: flask-babel's own answer
             return super().get_translations()
-        locale = get_locale()
-        cached = g.get("sdp_translations")
-        if cached is not None and cached[0] is locale:
+        cached = state.get("sdp_translations")
+        if cached is not None and cached[0] is getattr(state.get("_flask_babel"), "babel_locale", None):
             return cached[1]
+        locale = get_locale()
         translations = super().get_translations()
-        g.sdp_translations = (locale, translations)
+        state["sdp_translations"] = (locale, translations)
         return translations
 
 
@@ -85,6 +88,14 @@ def _alternates():
 def init_app(app):
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations",
                    default_domain="messages")
-    babel.domain_instance = RequestDomain(domain="messages")
+    babel.domain_instance = domain = RequestDomain(domain="messages")
+    # The templates' strings straight from the domain (flask-babel's callables find the
+    # domain through its context for each one first).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.globals.update(current_language=current_language, alternates=alternates,
                                  LANGUAGES=languages.LANGUAGES)
