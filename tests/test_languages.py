@@ -124,3 +124,4 @@ def test_a_page_under_a_path_offers_itself_in_every_language_with_its_own_addres
     assert page.select_one(".govuk-exit-this-page a")["href"] == "/safe-durham/ur/exit"
     missing = BeautifulSoup(client.get("/safe-durham/pl/no-such-page", base_url="https://localhost").data, "html.parser")
     assert {a["hreflang"]: a["href"] for a in missing.select("details.sdp-languages a")}["de"] == "/safe-durham/de/"
+

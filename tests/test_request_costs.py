@@ -139,3 +139,21 @@ def test_with_a_time_limit_on_tokens_each_page_is_signed_anew(make_app, monkeypa
     client.get("/en/report/hate-incident/who")
     client.get("/en/report/hate-incident/who")
     assert len(signed) == 2 and signed[0] == signed[1]
+
+
+def test_every_steps_link_is_the_one_url_for_would_build(app):
+    import re
+
+    from flask import url_for
+
+    from sdp_public.report import registry
+    from sdp_public.report.views import _step_url
+    with app.test_request_context("/ur/report/hate-incident/who"):
+        app.preprocess_request()
+        for (kind, slug), (flow, _contact) in registry.FLOWS.items():
+            for step in flow.steps:
+                assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", step.slug), step.slug  # nothing to quote
+                for change in (False, True):
+                    assert _step_url(flow, step, change) == url_for(
+                        "report.step", kind=kind, flow_slug=slug, step_slug=step.slug,
+                        **({"change": "1"} if change else {})), (slug, step.slug, change)
