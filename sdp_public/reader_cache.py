@@ -13,8 +13,9 @@ response shareable in the WSGI environ, and only a 200 that sets no cookie is ke
 is the path under the script root that FrontDoor fixed from SITE_URL: no request header is
 part of it, so no client can make others be served something else (the cache-poisoning
 finding). Accept-Encoding only picks one of the two stored variants, with
-`Vary: Accept-Encoding`; If-None-Match gets a 304 as Flask would give. HSTS, which depends
-on the connection's scheme, is added per response as security.set_headers does. Compressing
+`Vary: Accept-Encoding`; If-None-Match gets a 304 as Flask would give. The security headers
+(HSTS, which depends on the connection's scheme, too) are added around both by
+security.SecurityHeaders. Compressing
 only these pages (no CSRF token, no answers, nothing secret in them) keeps BREACH away
 from the pages that hold secrets.
 """
@@ -27,7 +28,6 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.http import parse_etags
 from werkzeug.wsgi import get_host
 
-from .security import HSTS
 
 SHAREABLE = "sdp.shareable"  # environ key: render_page's {route, endpoint, lang} for the log line
 # Headers that belong to one response, not to the page.
@@ -65,12 +65,10 @@ class _Page:
         line = {"event": "request", "method": "GET", **shareable}
         self.log_prefix = json.dumps(line, ensure_ascii=False)[:-1]
 
-    def serve(self, environ, start_response, hsts, started):
+    def serve(self, environ, start_response, started):
         zipped = _accepts_gzip(environ)
         headers = self.gzip_headers if zipped else self.headers
         etag = self.gzip_etag if zipped else self.etag
-        if hsts or environ.get("wsgi.url_scheme") == "https":
-            headers = headers + [("Strict-Transport-Security", HSTS)]
         condition = environ.get("HTTP_IF_NONE_MATCH")
         if condition and etag and parse_etags(condition).contains_weak(etag):
             status, body = "304 Not Modified", []
@@ -89,7 +87,6 @@ class ReaderCache:
     def __init__(self, app, config, max_pages=1000):
         self.app = app
         self.config = config
-        self.hsts = config["SDP_ENV"] == "production"  # production sends HSTS on every response (security.py)
         self.max_pages = max_pages
         self.pages = {}
 
@@ -111,7 +108,7 @@ class ReaderCache:
         started = time.perf_counter()
         page = self.pages.get(environ.get("PATH_INFO", ""))
         if page is not None and self._host_allowed(environ):
-            return page.serve(environ, start_response, self.hsts, started)
+            return page.serve(environ, start_response, started)
         return self._fill(environ, start_response)
 
     def _fill(self, environ, start_response):

@@ -142,3 +142,43 @@ def test_a_kept_page_drops_what_belonged_to_its_first_response():
     assert len(calls) == 1 and status == "200 OK" and body == b"<p>page</p>"
     assert "Date" not in headers and "Strict-Transport-Security" not in headers  # the server adds its own Date
     assert headers["Content-Length"] == str(len(body))
+
+
+def test_a_kept_page_sent_again_and_again_carries_each_security_header_once(site):
+    app, _reached = site
+    https = "https://localhost"
+    app.test_client().get(PAGE, base_url=https)  # Flask's, kept
+    first_kept = app.test_client().get(PAGE, base_url=https)
+    for _ in range(5):
+        again = app.test_client().get(PAGE, base_url=https)
+    assert sorted(again.headers.keys()) == sorted(first_kept.headers.keys())
+    names = [name.lower() for name, _value in again.headers]
+    for name in ("content-security-policy", "x-frame-options", "referrer-policy", "x-content-type-options",
+                 "permissions-policy", "cross-origin-opener-policy", "strict-transport-security"):
+        assert names.count(name) == 1, (name, names)
+
+
+def test_a_response_with_a_policy_of_its_own_keeps_it_and_is_not_given_a_second(make_app):
+    from flask import make_response
+    app = make_app()
+
+    @app.get("/sandboxed")
+    def sandboxed():
+        response = make_response("file")
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+    headers = app.test_client().get("/sandboxed").headers
+    assert headers.getlist("Content-Security-Policy") == ["sandbox; default-src 'none'"]
+    assert headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_hsts_follows_the_scheme_a_trusted_proxy_reports(make_app):
+    app = make_app(TRUSTED_PROXIES=["127.0.0.1"])
+    proxied = app.test_client().get("/en/", headers={"X-Forwarded-Proto": "https"},
+                                    environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert "max-age" in proxied.headers["Strict-Transport-Security"]
+    stranger = app.test_client().get("/en/", headers={"X-Forwarded-Proto": "https"},
+                                     environ_base={"REMOTE_ADDR": "198.51.100.9"})
+    assert "Strict-Transport-Security" not in stranger.headers
