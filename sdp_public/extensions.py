@@ -5,6 +5,7 @@ import hmac
 import ipaddress
 
 from flask import current_app, request
+from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
@@ -37,9 +38,28 @@ def limit_only_decorated_views(app):
     """The only limits are on the form, track and sign-in views, and each decorated view
     checks its own limit when called. Flask-Limiter also checks every request in
     before_request, which cost a fifth of a cached page's time for pages with no limit:
-    take that hook out (tests prove the decorated limits still hold)."""
+    take that hook out (tests prove the decorated limits still hold). Its after_request
+    (deductions, headers) and teardown hooks work on the state a limit check leaves on the
+    request: a request that checked none (every GET) has none, so they are skipped then
+    (they made that state anew, a twelfth of a question page, to find nothing in it)."""
     hooks = app.before_request_funcs.get(None, [])
     hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
+    for registry in (app.after_request_funcs, app.teardown_request_funcs):
+        registry[None] = [_when_limited(hook) if _is_limiters(hook) else hook for hook in registry.get(None, [])]
+
+
+def _is_limiters(hook):
+    owner = getattr(hook, "__self__", None) or (hook.args[0] if isinstance(hook, functools.partial) and hook.args else None)
+    return owner is limiter
+
+
+def _when_limited(hook):
+    @functools.wraps(hook)
+    def guarded(*args):
+        if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):  # what Limiter.context keeps
+            return hook(*args)
+        return args[0] if args else None  # after_request hands the response back
+    return guarded
 
 
 def post_limit(limit_value, **options):

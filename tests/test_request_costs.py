@@ -157,3 +157,16 @@ def test_every_steps_link_is_the_one_url_for_would_build(app):
                     assert _step_url(flow, step, change) == url_for(
                         "report.step", kind=kind, flow_slug=slug, step_slug=step.slug,
                         **({"change": "1"} if change else {})), (slug, step.slug, change)
+
+
+def test_a_get_leaves_flask_limiter_no_state_to_make_and_a_limited_post_still_deducts(app, monkeypatch):
+    from flask_limiter import Limiter
+    made = []
+    context = Limiter.context
+    monkeypatch.setattr(Limiter, "context", property(lambda self: made.append(1) or context.fget(self)))
+    client = app.test_client()
+    page = client.get("/en/report/hate-incident/who")
+    client.get("/en/report/hate-incident/who")
+    assert made == []
+    client.post("/en/report/hate-incident/who", data={"csrf_token": csrf(page.data), **HATE_ANSWERS["who"]})
+    assert made  # the POST's limit was checked, and its hooks ran on what that left
