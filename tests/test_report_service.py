@@ -229,3 +229,17 @@ def test_older_reports_get_their_area_from_their_sealed_answers(fresh_app, fresh
     fresh_db.refresh(report)
     assert report.area == "easington"
     assert reports.fill_areas(fresh_db, fresh_app.extensions["sdp_sealer"]) == 0
+
+
+def test_statistics_counters_are_made_when_new_and_added_to_after(fresh_app, fresh_db):
+    from sdp_public.models import ReportStatistic
+
+    def counts():
+        rows = fresh_db.execute(select(ReportStatistic.category, ReportStatistic.count)
+                                .where(ReportStatistic.form == "hate-incident")).all()
+        return dict(rows)
+    reports.count(fresh_db, "hate-incident", "2026-12", "easington", ["race", "religion", "race"])
+    reports.count(fresh_db, "hate-incident", "2026-12", "easington", ["religion", "disability"])
+    reports.count(fresh_db, "hate-incident", "2026-12", "easington", [])
+    fresh_db.commit()
+    assert counts() == {"race": 2, "religion": 2, "disability": 1}

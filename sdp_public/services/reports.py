@@ -110,16 +110,30 @@ def submit(db, flow, answers, lang, sealer, router, contact_fields, now=None, cl
     return reference, receipt
 
 
+_COUNT_STATEMENTS = {}  # dialect name -> the counters' upsert, built (and compiled) once
+
+
+def _count_statement(db):
+    name = db.get_bind().dialect.name
+    if name not in _COUNT_STATEMENTS:
+        table = ReportStatistic.__table__
+        statement = _insert(db, table)
+        _COUNT_STATEMENTS[name] = statement.on_conflict_do_update(
+            index_elements=["form", "month", "area", "category"],
+            set_={"count": table.c.count + statement.excluded.count})
+    return _COUNT_STATEMENTS[name]
+
+
 def count(db, form, month, area, categories):
     """Add one to an anonymised counter for each category, creating those that are new:
-    one upsert for them all, safe under concurrency (two Sends adding to the same new
-    counter both count)."""
-    table = ReportStatistic.__table__
-    adds = Counter(categories)
-    statement = _insert(db, table).values([dict(form=form, month=month, area=area, category=category, count=n)
-                                           for category, n in adds.items()])
-    db.execute(statement.on_conflict_do_update(index_elements=["form", "month", "area", "category"],
-                                               set_={"count": table.c.count + statement.excluded.count}))
+    one upsert statement for them all, safe under concurrency (two Sends adding to the same
+    new counter both count). One statement with a row of parameters per counter (executemany,
+    pipelined by psycopg): a VALUES list written out per Send was compiled anew every time,
+    a third of a Send."""
+    rows = [dict(form=form, month=month, area=area, category=category, count=n)
+            for category, n in Counter(categories).items()]
+    if rows:
+        db.connection().execute(_count_statement(db), rows)
 
 
 def find(db, reference):
