@@ -17,7 +17,7 @@ and measures each row two ways on loopback:
 Also: database round trips of one Send (counted in-process on the engine: BEGIN, each
 statement, COMMIT) and the partner inbox first page with 10,000 reports (bench/inbox.py).
 
-    .venv/bin/python bench/run.py [--duration 10] [--requests 500] [--rounds 3] [--sqlite-only]
+    .venv/bin/python bench/run.py [--duration 10] [--requests 3000] [--rounds 3] [--sqlite-only]
 
 Needs wrk (Debian package) and PostgreSQL on 127.0.0.1 (SDP_TEST_POSTGRES_URL to change).
 """
@@ -228,7 +228,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=1000, help="sequential requests per CPU round")
+    parser.add_argument("--requests", type=int, default=3000,
+                        help="sequential requests per CPU round (/proc counts 10 ms ticks: 3,000 hello worlds are 75)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sends", type=int, default=40, help="Send POSTs per client process, and per CPU round")
     parser.add_argument("--journeys", type=int, default=20, help="whole journeys per CPU round")
