@@ -28,12 +28,14 @@ def test_every_public_page_has_no_axe_violations(page, live_server, public_paths
     with page.expect_navigation():
         page.click("main a.govuk-button--start")
     _check(page, page.url + " (question)", problems)
-    page.click("main form button[type=submit]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     _check(page, page.url + " (errors)", problems)
     while "/result" not in page.url:
         for name in page.eval_on_selector_all("main input[type=radio]", "els => [...new Set(els.map(e => e.name))]"):
             page.check(f"main input[name='{name}'][value='no']")
-        page.click("main form button[type=submit]")
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
     _check(page, page.url + " (result)", problems)
     assert problems == {}, problems
 
@@ -65,7 +67,8 @@ def test_the_partner_pages_have_no_axe_violations(app, page, live_server, monkey
     _check(page, "sign-in", problems)
     page.fill("#email", "axe@police.example")
     page.fill("#password", "wrong")
-    page.click("main form button[type=submit]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     _check(page, "sign-in (error)", problems)
     page.fill("#email", "axe@police.example")
     page.fill("#password", password)
@@ -80,7 +83,8 @@ def test_the_partner_pages_have_no_axe_violations(app, page, live_server, monkey
     _check(page, "choose a new password", problems)
     page.fill("#new_password", "short")
     page.fill("#confirm_password", "short")
-    page.click("main form button[type=submit]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     _check(page, "choose a new password (error)", problems)
     page.fill("#new_password", "axe chooses a long password")
     page.fill("#confirm_password", "axe chooses a long password")
