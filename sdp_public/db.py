@@ -5,9 +5,10 @@ production. Services take a Session as an argument and never reach for Flask's g
 """
 import contextlib
 import os
+import select
 
 from flask import current_app, g, request
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -60,37 +61,76 @@ def make_engine(url, pool_size=5, max_overflow=5, pool_timeout=10):
             cursor.close()
 
         return engine
-    # pool_pre_ping: a PostgreSQL restart costs one reconnect, not a 500.
     # pool_timeout: a request waits at most this long for a connection, then gets our 503
     # page rather than hanging while the load balancer's own timeout runs out.
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-                         pool_timeout=pool_timeout, pool_recycle=1800)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
+                           pool_recycle=1800)
+    event.listen(engine, "checkout", _ping_if_the_server_spoke(engine.dialect))
+    return engine
+
+
+def _ping_if_the_server_spoke(dialect):
+    """A PostgreSQL restart costs one reconnect, not a 500: what pool_pre_ping does, but
+    without its round trip on every request. A pooled connection is idle, so the server has
+    nothing to say on it unless it is going away: when PostgreSQL stops or ends a backend it
+    sends the error and closes the socket, which then reads as ready. Only then is the
+    connection pinged (anything else the server may have sent is read by the ping, and the
+    connection kept); if the ping fails, every pooled connection is replaced, as pre-ping
+    does (a restart ends them all). A link cut without a word from the server (a network
+    partition) is not seen here: pre-ping would only have waited out TCP's timeout on it."""
+    def on_checkout(dbapi_connection, _record, _proxy):
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+        if not poller.poll(0):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.InvalidatePoolError("the database server closed this connection") from error
+            raise exc.DisconnectionError("this connection failed its ping") from error
+    return on_checkout
 
 
 def init_app(app):
     engine = make_engine(app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", 5),
                          app.config.get("DB_MAX_OVERFLOW", 5), app.config.get("DB_POOL_TIMEOUT", 10))
     app.extensions["sdp_engine"] = engine
-    # For a request's lone reads (a question page's draft): on PostgreSQL no transaction
-    # around them (it would add a BEGIN and a ROLLBACK round trip); SQLite has no round
-    # trips to save, and switching its isolation level would only cost more.
-    app.extensions["sdp_lone_read_engine"] = (engine.execution_options(isolation_level="AUTOCOMMIT")
+    # For a request's lone statements (a draft read, a draft saved): on PostgreSQL no
+    # transaction around them (it would add a BEGIN and a COMMIT or ROLLBACK round trip);
+    # SQLite has no round trips to save, and switching its isolation level would only cost more.
+    app.extensions["sdp_lone_engine"] = (engine.execution_options(isolation_level="AUTOCOMMIT")
                                               if engine.dialect.name == "postgresql" else engine)
     app.extensions["sdp_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
 def read_one(statement, parameters):
-    """The first row of one read, for a value whose writers compare it again (drafts.Claim)
-    or that only this browser writes. A GET (which writes nothing after it) reads outside
-    the request's Session: on PostgreSQL outside any transaction too (one round trip, not
-    BEGIN, SELECT and ROLLBACK); on SQLite over a plain connection (no Session to open and
-    close: a twentieth of a question page). Anywhere else in the request's Session, whose
-    transaction the write that follows belongs to."""
-    if request.method in ("GET", "HEAD") and "db_session" not in g:
-        with current_app.extensions["sdp_lone_read_engine"].connect() as connection:
+    """The first row of one read, for a value whose every writer either compares it again
+    (drafts.Claim: a compare-and-set) or is the last word by design (a browser's own draft
+    answers). Before the request has opened its Session the read runs outside it: on
+    PostgreSQL outside any transaction too (one round trip, not BEGIN, SELECT and
+    ROLLBACK); on SQLite over a plain connection (no Session to open and close: a twentieth
+    of a question page). Once the Session is open, inside it, so the read sees its writes."""
+    if "db_session" not in g:
+        with current_app.extensions["sdp_lone_engine"].connect() as connection:
             return connection.execute(statement, parameters).first()
     return get_session().connection().execute(statement, parameters).first()
+
+
+def write_one(statement, parameters):
+    """Run one write that is a whole transaction by itself (a draft's answers saved), and
+    commit it. Before the request has opened its Session it needs none: on PostgreSQL the
+    statement runs in autocommit, one round trip where BEGIN, the statement and COMMIT were
+    three (the server still makes it durable before answering); on SQLite over a plain
+    connection. Once the Session is open, in its transaction, committed with it now."""
+    if "db_session" not in g:
+        with current_app.extensions["sdp_lone_engine"].begin() as connection:
+            return connection.execute(statement, parameters)
+    db = get_session()
+    result = db.connection().execute(statement, parameters)
+    db.commit()
+    return result
 
 
 def get_session():

@@ -25,7 +25,7 @@ from typing import NamedTuple
 from flask import current_app, g, session
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from .db import get_session, read_one
+from .db import get_session, read_one, write_one
 from .models import Draft, OutboxMessage, ResumeCode
 from .services import codes, evidence
 
@@ -126,10 +126,9 @@ def seal_answers(sealer, draft_id, answers, max_bytes):
 
 def save(form, answers):
     """Store the answers sealed, extending the draft's life; creates the draft on first save.
-    One statement and one commit: the row this request read is updated in place.
+    One statement, a transaction by itself: the row this request read is updated in place.
 
     Raises DraftTooLarge (before changing anything) if they would exceed DRAFT_MAX_BYTES."""
-    db = get_session()
     draft = _row(form)
     now = _now()
     lifetime = timedelta(hours=current_app.config["DRAFT_LIFETIME_HOURS"])
@@ -140,19 +139,21 @@ def save(form, answers):
     sealed = seal_answers(_sealer(), new_id, dict(answers), current_app.config["DRAFT_MAX_BYTES"])
     # never shorter than it was: a draft saved for later keeps its RESUME_DAYS
     expires_at = max(now + lifetime, _aware(draft.expires_at)) if draft is not None else now + lifetime
-    connection = db.connection()
     if draft is None:
+        db = get_session()
+        connection = db.connection()
         if replaced:
             connection.execute(delete(_DRAFTS).where(_DRAFTS.c.id == replaced))
             _forget(replaced)
         connection.execute(_INSERT, {"id": new_id, "form": form, "sealed": sealed, "created_at": now, "updated_at": now,
                                      "expires_at": expires_at})
+        db.commit()
         ids = dict(session.get(SESSION_KEY, {}))
         ids[form] = new_id
         session[SESSION_KEY] = ids
     else:
-        connection.execute(_UPDATE, {"draft_id": new_id, "sealed": sealed, "updated_at": now, "expires_at": expires_at})
-    db.commit()
+        # Last word wins, as the answers are this browser's own (two tabs: the later save).
+        write_one(_UPDATE, {"draft_id": new_id, "sealed": sealed, "updated_at": now, "expires_at": expires_at})
     _remember(_Row(new_id, form, sealed, expires_at))
 
 

@@ -6,7 +6,7 @@ import contextlib
 import pytest
 from sqlalchemy import event
 
-from sdp_test_helpers import HATE_ANSWERS, csrf, send_report, walk_report
+from sdp_test_helpers import ENGINE, HATE_ANSWERS, csrf, send_report, walk_report
 
 pytestmark = pytest.mark.db
 
@@ -47,6 +47,9 @@ def test_a_question_answered_reads_and_writes_its_draft_once_and_commits_once(ap
     assert len(drafts) == 2, seen
     assert drafts[0].startswith("SELECT") and drafts[1].startswith("UPDATE draft SET sealed")
     assert seen.count("COMMIT") == 1
+    if app.extensions["sdp_engine"].dialect.name == "postgresql":
+        # two round trips: the read and the save each on their own, no BEGIN or COMMIT sent
+        assert [seen[seen.index(d) + 1] for d in drafts] == ["(autocommit)", "(autocommit)"], seen
 
     with statements(app) as seen:  # the next question: one read, nothing written
         assert client.get(response.headers["Location"]).status_code == 200
@@ -60,14 +63,20 @@ def test_a_send_is_one_transaction_with_no_savepoint_and_one_statistics_statemen
     check, _ = walk_report(client, "en", HATE_ANSWERS)
     with statements(app) as seen:
         reference, _receipt = send_report(client, "en", check)
-    send = seen[:seen.index("COMMIT") + 1]
+    commit = seen.index("COMMIT")
+    begin = commit - seen[commit::-1].index("BEGIN")
+    read, send = seen[:begin], seen[begin:commit + 1]
+    # The draft is read on its own first (every write after it compares it again: Claim.take)...
+    assert [s.split()[0] for s in read if s not in ("BEGIN", "(autocommit)")] == ["SELECT"], read
+    # ...then the whole Send is one transaction.
     assert send.count("BEGIN") == 1 and send.count("COMMIT") == 1
     assert not [s for s in send if "SAVEPOINT" in s], send
     assert len([s for s in send if "report_statistic" in s]) == 1, send
     assert len([s for s in send if s.startswith("UPDATE draft")]) == 1, send  # claimed and confirmed at once
     if app.extensions["sdp_engine"].dialect.name == "postgresql":
-        # BEGIN, the draft, its claim, the report, its files, routes, outbox, event, statistics, COMMIT
-        assert len(send) <= 10, send
+        assert "(autocommit)" in read  # one round trip, no BEGIN or ROLLBACK sent around it
+        # the draft; BEGIN, its claim, the report, its files, routes, outbox, event, statistics, COMMIT
+        assert 1 + len(send) <= 10, seen
     assert reference.startswith("HC-")
 
 
@@ -170,3 +179,44 @@ def test_a_get_leaves_flask_limiter_no_state_to_make_and_a_limited_post_still_de
     assert made == []
     client.post("/en/report/hate-incident/who", data={"csrf_token": csrf(page.data), **HATE_ANSWERS["who"]})
     assert made  # the POST's limit was checked, and its hooks ran on what that left
+
+
+def _backends(admin, database):
+    from sqlalchemy import text
+    with admin.connect() as conn:
+        return conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": database}).scalars().all()
+
+
+@pytest.mark.skipif(ENGINE != "postgresql", reason="SQLite has no server to go away")
+def test_a_page_is_served_without_pinging_the_database_and_a_connection_the_server_ended_is_replaced(
+        fresh_app, request):
+    import time
+
+    from sqlalchemy import text
+    engine = fresh_app.extensions["sdp_engine"]
+    pings = []
+    ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda connection: pings.append(1) or ping(connection)
+    client = fresh_app.test_client()
+    page = client.get("/en/report/hate-incident/who")
+    client.post("/en/report/hate-incident/who", data={"csrf_token": csrf(page.data), **HATE_ANSWERS["who"]})
+    with statements(fresh_app) as seen:
+        assert client.get("/en/report/hate-incident/what").status_code == 200
+    assert pings == []  # no SELECT 1 before the page's one round trip
+    assert [s.split()[0] for s in seen if s != "BEGIN"] == ["SELECT", "(autocommit)"], seen
+
+    # The server ends every connection of this database (as a restart or an operator does).
+    admin = request.getfixturevalue("postgres_admin")
+    database = engine.url.database
+    assert _backends(admin, database)  # the pool holds the connection the pages used
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": database})
+    for _ in range(100):
+        if not _backends(admin, database):
+            break
+        time.sleep(0.05)
+    page = client.get("/en/report/hate-incident/what")
+    assert page.status_code == 200 and b'name="what"' in page.data  # the draft read on a new connection
+    assert pings == [1]  # the dead connection was noticed, pinged and replaced, once
+    assert client.post("/en/report/hate-incident/what", data={"csrf_token": csrf(page.data),
+                                                             **HATE_ANSWERS["what"]}).status_code == 302
