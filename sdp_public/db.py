@@ -108,13 +108,12 @@ def init_app(app):
 def read_one(statement, parameters):
     """The first row of one read, for a value whose every writer either compares it again
     (drafts.Claim: a compare-and-set) or is the last word by design (a browser's own draft
-    answers). Before the request has opened its Session the read runs outside it: on
-    PostgreSQL outside any transaction too (one round trip, not BEGIN, SELECT and
-    ROLLBACK); on SQLite over a plain connection (no Session to open and close: a twentieth
-    of a question page). Once the Session is open, inside it, so the read sees its writes."""
+    answers). Before the request has opened its Session the read runs outside it, on the
+    request's lone connection: on PostgreSQL outside any transaction too (one round trip,
+    not BEGIN, SELECT and ROLLBACK); on SQLite no Session to open and close (a twentieth of
+    a question page). Once the Session is open, inside it, so the read sees its writes."""
     if "db_session" not in g:
-        with current_app.extensions["sdp_lone_engine"].connect() as connection:
-            return connection.execute(statement, parameters).first()
+        return _lone(lambda connection: connection.execute(statement, parameters).first(), commit=False)
     return get_session().connection().execute(statement, parameters).first()
 
 
@@ -122,14 +121,30 @@ def write_one(statement, parameters):
     """Run one write that is a whole transaction by itself (a draft's answers saved), and
     commit it. Before the request has opened its Session it needs none: on PostgreSQL the
     statement runs in autocommit, one round trip where BEGIN, the statement and COMMIT were
-    three (the server still makes it durable before answering); on SQLite over a plain
-    connection. Once the Session is open, in its transaction, committed with it now."""
+    three (the server still makes it durable before answering); on SQLite on the request's
+    lone connection. Once the Session is open, in its transaction, committed with it now."""
     if "db_session" not in g:
-        with current_app.extensions["sdp_lone_engine"].begin() as connection:
-            return connection.execute(statement, parameters)
+        return _lone(lambda connection: connection.execute(statement, parameters), commit=True)
     db = get_session()
     result = db.connection().execute(statement, parameters)
     db.commit()
+    return result
+
+
+def _lone(run, commit):
+    """Run one statement on the request's lone connection (checked out once per request,
+    returned at teardown) and end its transaction at once: nothing is held between
+    statements (a SQLite write lock, a snapshot), and on PostgreSQL, in autocommit, the
+    end sends nothing."""
+    connection = g.get("db_lone")
+    if connection is None:
+        connection = g.db_lone = current_app.extensions["sdp_lone_engine"].connect()
+    try:
+        result = run(connection)
+    except BaseException:
+        connection.rollback()
+        raise
+    (connection.commit if commit else connection.rollback)()
     return result
 
 
@@ -144,3 +159,6 @@ def _close_session(_exc):
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+    lone = g.pop("db_lone", None)
+    if lone is not None:
+        lone.close()
