@@ -9,10 +9,13 @@ and measures each row two ways on loopback:
   --clients processes for the Send and the whole journey; each row's req/s ratio is
   against hello world under the same load tool;
 - server CPU per request: utime + stime of the gunicorn master and its workers, read from
-  /proc before and after --requests sequential requests, least of --rounds rounds. On a
-  shared machine this barely moves with other load, so it is the figure to compare builds
-  with; its ratio is hello world's CPU per request over the row's (1.00 = as cheap as
-  hello). A whole journey's is also given as hello requests of CPU.
+  /proc before and after --requests sequential requests. This barely moves with other load
+  on a shared machine, but the machine's own speed drifts (hello world's CPU per request
+  was seen at 0.30 ms and at 0.62 ms on one day): so hello world keeps running beside the
+  site, every round of a row is measured between two rounds of hello world, and the row's
+  CPU ratio is the median over --rounds rounds of hello world's CPU per request (the mean
+  of the rounds either side) over the row's (1.00 = as cheap as hello). A whole journey's
+  is also given as hello requests of CPU. The CPU ms printed is the median round's.
 
 Also: database round trips of one Send (counted in-process on the engine: BEGIN, each
 statement, COMMIT) and the partner inbox first page with 10,000 reports (bench/inbox.py).
@@ -139,18 +142,49 @@ def cpu_seconds(master):
 
 
 def per_request_ms(proc, send, count, rounds):
-    """Server CPU ms per request in the least disturbed of several rounds: on a shared
-    machine other processes only ever add to it (cache and frequency effects), so the
-    minimum is the steadiest figure to compare two builds with."""
+    """Server CPU ms per request in the least disturbed of several rounds (for the scripts
+    that measure one server alone; bench/run.py pairs each round with hello world's)."""
+    warm(send, count)
+    return min(round_ms(proc, send, count) for _ in range(rounds))
+
+
+def warm(send, count):
     for _ in range(min(200, count)):
-        send()  # warm: first requests compile templates and fill caches
-    results = []
-    for _ in range(rounds):
-        before = cpu_seconds(proc.pid)
-        for _ in range(count):
-            send()
-        results.append((cpu_seconds(proc.pid) - before) * 1000 / count)
-    return min(results)
+        send()  # first requests compile templates and fill caches
+
+
+def round_ms(proc, send, count):
+    before = cpu_seconds(proc.pid)
+    for _ in range(count):
+        send()
+    return (cpu_seconds(proc.pid) - before) * 1000 / count
+
+
+class Floor:
+    """Hello world, kept running beside the site: each round of a row is measured between
+    two rounds of hello world, so a drift of the machine's speed moves both alike."""
+
+    def __init__(self, proc, send, count):
+        self.proc, self.send, self.count = proc, send, count
+        warm(send, count)
+
+    def ms(self):
+        return round_ms(self.proc, self.send, self.count)
+
+    def compare(self, measure, rounds):
+        """measure() gives one round's CPU ms; returns (median ms, median ratio) with each
+        round's ratio hello world's ms (the mean of the rounds either side) over its ms."""
+        ms, ratios = [], []
+        for _ in range(rounds):
+            before = self.ms()
+            taken = measure()
+            ratios.append((before + self.ms()) / 2 / taken)
+            ms.append(taken)
+        return statistics.median(ms), statistics.median(ratios)
+
+    def requests(self, proc, send, count, rounds):
+        warm(send, count)
+        return self.compare(lambda: round_ms(proc, send, count), rounds)
 
 
 def ready_to_send(port, count):
@@ -164,29 +198,31 @@ def ready_to_send(port, count):
     return ready
 
 
-def send_cpu_ms(proc, port, count, rounds):
+def send_cpu_ms(floor, proc, port, count, rounds):
     """Server CPU per Send: drafts prepared first, then only the Send POSTs are counted."""
-    results = []
-    for _ in range(rounds):
+    def measure():
         ready = ready_to_send(port, count)
         before = cpu_seconds(proc.pid)
         for cookie, token in ready:
             send(port, cookie, token)
-        results.append((cpu_seconds(proc.pid) - before) * 1000 / count)
-    return min(results)
+        return (cpu_seconds(proc.pid) - before) * 1000 / count
+    return floor.compare(measure, rounds)
 
 
-def journey_cpu_ms(proc, port, count, rounds):
+def journey_cpu_ms(floor, proc, port, count, rounds):
     """Server CPU of one whole hate incident journey, and its number of requests."""
     client = Client(port)
-    results = []
-    for _ in range(rounds):
+    made = []
+
+    def measure():
         before, requests_before = cpu_seconds(proc.pid), client.requests
         for _ in range(count):
             client.cookie = None
             journey(client, "hate incident")
-        results.append((cpu_seconds(proc.pid) - before) * 1000 / count)
-    return min(results), (client.requests - requests_before) // count
+        made.append((client.requests - requests_before) // count)
+        return (cpu_seconds(proc.pid) - before) * 1000 / count
+    ms, ratio = floor.compare(measure, rounds)
+    return ms, ratio, made[-1]
 
 
 def send_round_trips(database_url, instance):
@@ -230,7 +266,7 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=3000,
                         help="sequential requests per CPU round (/proc counts 10 ms ticks: 3,000 hello worlds are 75)")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="CPU rounds per row, each between two of hello world")
     parser.add_argument("--sends", type=int, default=40, help="Send POSTs per client process, and per CPU round")
     parser.add_argument("--journeys", type=int, default=20, help="whole journeys per CPU round")
     parser.add_argument("--inbox-reports", type=int, default=10000)
@@ -243,7 +279,7 @@ def main():
     env = {**os.environ, "SDP_INSTANCE_PATH": instance, "PYTHONPATH": str(ROOT), "SDP_WORKERS": str(args.workers),
            **UNLIMITED}
     rows, trips, notes = [], {}, []
-    admin = pg_name = None
+    admin = pg_name = hello = None
     databases = [("SQLite", f"sqlite:///{instance}/bench.db")]
     try:
         if not args.sqlite_only:
@@ -254,10 +290,10 @@ def main():
         floor_wrk = wrk(f"http://127.0.0.1:{port}/", args.duration, args.connections)
         floor_python = load(port, "hello", args.duration, args.clients)
         client = Client(port)
-        floor_cpu = per_request_ms(hello, lambda: client.request("GET", "/"), args.requests, args.rounds)
-        stop(hello)
-        rows.append(("hello world (wrk)", floor_wrk, floor_wrk, floor_cpu))
-        rows.append(("hello world (Python client)", floor_python, floor_python, floor_cpu))
+        floor = Floor(hello, lambda: client.request("GET", "/"), args.requests)  # runs to the end, beside the site
+        floor_cpu = statistics.median(floor.ms() for _ in range(args.rounds))
+        rows.append(("hello world (wrk)", floor_wrk, floor_wrk, (floor_cpu, 1.0)))
+        rows.append(("hello world (Python client)", floor_python, floor_python, (floor_cpu, 1.0)))
         for database, url in databases:
             site_env = {**env, "SDP_DATABASE_URL": url}
             subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=site_env,
@@ -267,7 +303,7 @@ def main():
 
             # an anonymous reader: no cookie, ever; gzip accepted, as every browser does
             reader = Client(port, {"Accept-Encoding": "gzip, deflate, br"})
-            content_cpu = per_request_ms(site, lambda: reader.request("GET", CONTENT), args.requests, args.rounds)
+            content_cpu = floor.requests(site, lambda: reader.request("GET", CONTENT), args.requests, args.rounds)
             gzip_ok = ["-H", "Accept-Encoding: gzip, deflate, br"]
             wrk(base + CONTENT, 2, args.connections, gzip_ok)
             rows.append((f"content page {CONTENT}, {database}",
@@ -275,38 +311,41 @@ def main():
 
             reporter = Client(port)
             question = answer(reporter, QUESTION)
-            question_cpu = per_request_ms(site, lambda: reporter.request("GET", question), args.requests, args.rounds)
+            question_cpu = floor.requests(site, lambda: reporter.request("GET", question), args.requests, args.rounds)
             cookie = ["-H", f"Cookie: {reporter.cookie}"]
             wrk(base + question, 2, args.connections, cookie)
             rows.append((f"question page GET, {database}", wrk(base + question, args.duration, args.connections, cookie),
                          floor_wrk, question_cpu))
 
             rows.append((f"Send, {database}", submissions(port, args.clients, args.sends), floor_python,
-                         send_cpu_ms(site, port, args.sends, args.rounds)))
-            journey_ms, journey_requests = journey_cpu_ms(site, port, args.journeys, args.rounds)
+                         send_cpu_ms(floor, site, port, args.sends, args.rounds)))
+            journey_ms, journey_ratio, journey_requests = journey_cpu_ms(floor, site, port, args.journeys, args.rounds)
             rows.append((f"whole journey, {database}", load(port, "journey", args.duration, args.clients, "hate incident"),
-                         floor_python, journey_ms))
+                         floor_python, (journey_ms, journey_ratio)))
             notes.append(f"whole journey, {database}: {journey_requests} requests, {journey_ms:.1f} ms of CPU = "
-                         f"{journey_ms / floor_cpu:.0f} hello requests")
+                         f"{1 / journey_ratio:.0f} hello requests (median of the rounds, each against its own hello rounds)")
             stop(site)
             trips[database] = send_round_trips(url, instance)
         if not args.skip_inbox:
             from bench import inbox
             for database, url in databases:
                 result = inbox.measure(None if database == "SQLite" else url, reports=args.inbox_reports)
-                rows.append((f"inbox, {args.inbox_reports} reports, {database}", result, floor_python, result["cpu_ms"]))
+                rows.append((f"inbox, {args.inbox_reports} reports, {database}", result, floor_python,
+                             (result["cpu_ms"], None)))
     finally:
+        if hello is not None:
+            stop(hello)
         if admin is not None:
             drop_database(admin, pg_name)
         shutil.rmtree(instance, ignore_errors=True)
 
     print(f"gunicorn (deploy/gunicorn.conf.py), {args.workers} sync workers; wrk 2 threads, {args.connections} "
-          f"connections, {args.duration}s; Python client {args.clients} processes; CPU: least of {args.rounds} "
-          f"rounds of sequential requests")
+          f"connections, {args.duration}s; Python client {args.clients} processes; CPU: median of {args.rounds} "
+          f"rounds of sequential requests, each between two rounds of hello world")
     print(f"{'':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'CPU ms':>8} {'CPU ratio':>9}")
-    for label, result, floor, cpu in rows:
+    for label, result, floor_load, (cpu, cpu_ratio) in rows:
         print(f"{label:40} {result['rps']:8.0f} {result['p50']:8.2f} {result['p99']:8.2f} "
-              f"{result['rps'] / floor['rps']:6.2f} {cpu:8.3f} {floor_cpu / cpu:9.2f}")
+              f"{result['rps'] / floor_load['rps']:6.2f} {cpu:8.3f} " + (f"{cpu_ratio:9.2f}" if cpu_ratio else ""))
     print("(Send: the final POST only; whole journey: req/s of its requests, p50/p99 of one journey, CPU per journey;"
           " inbox: one signed-in caseworker, sequential)")
     for note in notes:

@@ -10,6 +10,7 @@ serve only behind nginx (deploy/nginx.conf), which reads each request whole firs
 listens on loopback or a unix socket, and refuses a public address unless
 SDP_ALLOW_PUBLIC_BIND=1 says another buffering proxy is in front.
 """
+import gc
 import ipaddress
 import multiprocessing
 import os
@@ -57,6 +58,16 @@ def on_starting(server):
         raise SystemExit(f"refusing to listen on {', '.join(public)}: gunicorn serves behind nginx (deploy/nginx.conf) "
                          "on loopback or a unix socket; set SDP_ALLOW_PUBLIC_BIND=1 only if another buffering "
                          "proxy is in front")
+
+
+# The preloaded app (templates, content, translations, routing: about 130,000 objects)
+# lives as long as the master. Frozen just before each fork (Python's advice for a server
+# that forks), it is left out of the garbage collector's generations: a worker's
+# collections walk only what its own requests made and never write to the app's objects,
+# whose pages stay shared with the master instead of being copied into every worker
+# (measured after 60 journeys and 80 content pages: 42 MB private to each worker, was 70).
+def pre_fork(_server, _worker):
+    gc.freeze()
 
 
 def post_fork(_server, _worker):

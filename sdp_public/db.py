@@ -7,7 +7,7 @@ import contextlib
 import os
 import select
 
-from flask import current_app, g, request
+from flask import current_app, g
 from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
