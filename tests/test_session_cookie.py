@@ -81,3 +81,26 @@ def test_a_reporter_whose_cookie_was_tampered_with_has_no_draft_and_the_real_coo
     assert refused.status_code == 302 and "expired=1" in refused.headers["Location"]
     client.set_cookie(name, real)
     assert client.get("/en/report/hate-incident/what").status_code == 200
+
+
+@pytest.mark.parametrize("header", [
+    "{name}={cookie}",                       # the session cookie alone: read as sent
+    "other=1; {name}={cookie}",              # beside another cookie: parsed
+    "{name}={cookie}; other=1",
+    '{name}="{cookie}"',                     # quoted: unquoted by the parser
+])
+def test_the_session_is_found_however_the_cookie_header_carries_it(site, header):
+    from flask import request
+    cookie = _signed(site, {"csrf_token": "c" * 40})
+    sent = header.format(name=site.config["SESSION_COOKIE_NAME"], cookie=cookie)
+    with site.test_request_context(headers={"Cookie": sent}):
+        assert dict(site.session_interface.open_session(site, request)) == {"csrf_token": "c" * 40}
+    with site.test_request_context(headers={"Cookie": sent.replace(cookie, cookie[:-1])}):
+        assert dict(site.session_interface.open_session(site, request)) == {}  # and still checked
+
+
+def test_a_cookie_named_like_the_session_but_longer_is_not_the_session(site):
+    from flask import request
+    cookie = _signed(site, {"csrf_token": "d" * 40})
+    with site.test_request_context(headers={"Cookie": f"{site.config['SESSION_COOKIE_NAME']}x={cookie}"}):
+        assert dict(site.session_interface.open_session(site, request)) == {}

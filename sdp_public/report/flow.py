@@ -13,7 +13,10 @@ def always(_answers):
     return True
 
 
-@dataclass
+# A step is one question of one flow: compared by identity. (A dataclass's field-by-field
+# equality made `current in visible` translate every earlier step's title, lazily, on every
+# page: a twentieth of a question page.)
+@dataclass(eq=False)
 class Step:
     slug: str
     form: type                     # a FlaskForm subclass
