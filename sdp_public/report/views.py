@@ -6,11 +6,10 @@ import time
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from limits import parse
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import drafts, i18n
+from .. import csrf_tokens, drafts, i18n
 from ..db import get_session
 from ..extensions import client_key, csrf, limiter, post_limit
 from ..public.views import render_page
@@ -148,7 +147,7 @@ def step(kind, flow_slug, step_slug):
              and not any(name in answers for name in current.answers))
     key = (request.script_root, g.lang.code, flow.slug, current.slug, change, previous.slug if previous else None)
     blank_pages = current_app.extensions["sdp_blank_questions"]  # key -> page HTML with the token slot
-    token = generate_csrf()
+    token = csrf_tokens.current()
     if blank and key in blank_pages:
         return blank_pages[key].replace(_TOKEN_SLOT, token)
     back = (url_for("report.check_answers", kind=kind, flow_slug=flow.slug) if change
