@@ -85,6 +85,7 @@ def create_app(config=None):
     # One stream for every logger (ours, the limiter's, SQLAlchemy's warnings), so an
     # outage reported by a library is seen; basicConfig does nothing if one is set up.
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-    request_log.lean_records()  # nothing of the calling frame, thread or process: no line shows them
+    if not app.testing:  # (a test's captured log keeps each line's file and line number)
+        request_log.lean_records()  # nothing of the calling frame, thread or process: no line shows them
     request_log.mask_addresses()  # in every record of every logger: no client address is ever logged
     return app

@@ -3,12 +3,14 @@ import functools
 import hashlib
 import hmac
 import ipaddress
+import logging
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
+from limits import parse_many
 
 
 def client_key():
@@ -28,6 +30,8 @@ def client_key():
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, b"ratelimit:" + client.encode(), hashlib.sha256).hexdigest()[:32]
 
+
+logger = logging.getLogger(__name__)
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -65,12 +69,42 @@ def _when_limited(hook):
 def post_limit(limit_value, **options):
     """limiter.limit(limit_value, methods=["POST"], **options), but a GET never enters
     Flask-Limiter: its decorator resolves and filters every limit of the view on each call
-    whatever the method, a tenth of a question page's time for a limit that cannot apply."""
+    whatever the method, a tenth of a question page's time for a limit that cannot apply.
+
+    A plain limit (no options: the client's limit on a form's answers, Sends, track
+    look-ups) is counted here, on a POST, with Flask-Limiter's own strategy and storage and
+    under the key and scope Flask-Limiter gives it (the client, the endpoint): the same
+    count in Redis, without the decorator's resolving, filtering and request context,
+    which were a seventh of every answer's cost. Whenever the storage is not known to work
+    (it failed just now, or Flask-Limiter has marked it dead and counts in memory, checking
+    now and then whether it is back) the request goes Flask-Limiter's own way, so an
+    outage is handled exactly as it was: counted in memory, logged, never a lost report."""
     def decorate(view):
         limited = limiter.limit(limit_value, methods=["POST"], **options)(view)
+        plain = not options
 
         @functools.wraps(view)
         def dispatch(*args, **kwargs):
-            return (limited if request.method == "POST" else view)(*args, **kwargs)
+            if request.method != "POST":
+                return view(*args, **kwargs)
+            if not plain or not (limiter.enabled and limiter.initialized) or limiter._storage_dead:
+                return limited(*args, **kwargs)
+            prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+            identifiers = [*([prefix] if prefix else []), client_key(), request.endpoint]
+            try:
+                # as Flask-Limiter counts: each limit in order, stopping at the first one reached
+                reached = next((item for item in _parsed(limit_value() if callable(limit_value) else limit_value)
+                                if not limiter.limiter.hit(item, *identifiers)), None)
+            except Exception:  # noqa: BLE001 - the storage failed: Flask-Limiter's way decides
+                return limited(*args, **kwargs)
+            if reached is not None:
+                logger.info("rate limit %s reached at %s", reached, request.endpoint)
+                abort(429)
+            return view(*args, **kwargs)
         return dispatch
     return decorate
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(limit_string):
+    return tuple(sorted(parse_many(limit_string)))
