@@ -11,6 +11,7 @@ token signed for a session's raw token is kept and handed out again.
 """
 import contextlib
 import hashlib
+import hmac
 import os
 
 from flask import current_app, g, session
@@ -47,6 +48,20 @@ def current():
     `g`, made by site_app.RequestGlobals on first asking), without generate_csrf's own
     look-ups of its settings on every call (half of a question page's token cost)."""
     return getattr(g, FIELD) if FIELD in g else None
+
+
+def was_issued(token):
+    """True if `token` is the very token this worker signed for this session's raw token
+    while tokens have no time limit: then Flask-WTF's validate_csrf passes it too (its
+    payload is the session's raw token, under our key and salt). False says nothing: the
+    caller asks Flask-WTF (a token signed by another worker, or at another second)."""
+    if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None or not isinstance(token, str):
+        return False
+    raw = session.get(FIELD)
+    if not isinstance(raw, str):
+        return False
+    issued = _signer()[1].get(raw)
+    return issued is not None and hmac.compare_digest(issued.encode(), token.encode())
 
 
 def issue():

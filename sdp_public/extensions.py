@@ -98,7 +98,8 @@ def post_limit(limit_value, **options):
             except Exception:  # noqa: BLE001 - the storage failed: Flask-Limiter's way decides
                 return limited(*args, **kwargs)
             if reached is not None:
-                logger.info("rate limit %s reached at %s", reached, request.endpoint)
+                # Flask-Limiter's own words (the key is the client's keyed hash, never an address)
+                logger.info("ratelimit %s (%s) exceeded at endpoint: %s", reached, identifiers[-2], request.endpoint)
                 abort(429)
             return view(*args, **kwargs)
         return dispatch

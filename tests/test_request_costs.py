@@ -211,3 +211,45 @@ def test_a_get_leaves_flask_limiter_no_state_to_make_and_a_limited_post_still_de
     assert made == []  # a plain limit: counted by post_limit, no request state for Flask-Limiter's hooks
     client.post("/en/report/resume", data={"csrf_token": csrf(client.get("/en/report/resume").data), "code": "nope"})
     assert made  # a limit deducted only when the code is wrong: Flask-Limiter's own way, and its hooks ran
+
+
+def test_an_answer_with_the_token_this_worker_signed_skips_re_checking_it_and_any_other_is_checked(app, monkeypatch):
+    import time
+
+    import flask_wtf.csrf
+    from itsdangerous import URLSafeTimedSerializer
+    checked = []
+    check = flask_wtf.csrf.validate_csrf
+    monkeypatch.setattr(flask_wtf.csrf, "validate_csrf", lambda *a, **k: checked.append(a[0]) or check(*a, **k))
+    client = app.test_client()
+    token = csrf(client.get("/en/report/hate-incident/who").data)
+    assert client.post("/en/report/hate-incident/who", data={"csrf_token": token, **HATE_ANSWERS["who"]}).status_code == 302
+    assert checked == []  # the very token signed here for this session
+
+    # The same session's raw token signed elsewhere (another worker, a second later): Flask-WTF checks it.
+    with app.test_request_context(headers={"Cookie": f"sdp_session={client.get_cookie('sdp_session').value}"}):
+        from flask import session
+        raw = session["csrf_token"]
+    time.sleep(1.1)
+    other = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+    assert other != token
+    page = client.get("/en/report/hate-incident/what")
+    assert client.post("/en/report/hate-incident/what",
+                       data={"csrf_token": other, **HATE_ANSWERS["what"]}).status_code == 302
+    assert checked == [other]
+    forged = other[:-2] + ("AA" if not other.endswith("AA") else "BB")
+    refused = client.post("/en/report/hate-incident/why", data={"csrf_token": forged, **HATE_ANSWERS["why"]})
+    assert refused.status_code == 200 and b"govuk-error-summary" in refused.data and checked[-1] == forged
+    assert csrf(page.data) == token
+
+
+def test_with_a_time_limit_every_token_is_checked_by_flask_wtf(make_app, fresh_database, monkeypatch):
+    import flask_wtf.csrf
+    site = make_app(DATABASE_URL=fresh_database, WTF_CSRF_TIME_LIMIT=3600)
+    checked = []
+    check = flask_wtf.csrf.validate_csrf
+    monkeypatch.setattr(flask_wtf.csrf, "validate_csrf", lambda *a, **k: checked.append(a[0]) or check(*a, **k))
+    client = site.test_client()
+    token = csrf(client.get("/en/report/hate-incident/who").data)
+    assert client.post("/en/report/hate-incident/who", data={"csrf_token": token, **HATE_ANSWERS["who"]}).status_code == 302
+    assert checked == [token]

@@ -1,7 +1,7 @@
 """Running the service: the audit log, routing, translation status and statistics (the
 partnership admin), and a partner lead's own staff accounts."""
 from flask import abort, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from sqlalchemy import func, select
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length
@@ -83,7 +83,7 @@ def statistics_csv():
     return csv_response(rows, ["form", "month", "area", "category", "count"], "sdp-statistics.csv")
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(SiteForm):
     email = TextField("Email address", validators=[DataRequired("Enter their email address"), Length(max=254)])
     role = SelectField("Role", choices=[("caseworker", "Caseworker"), ("lead", "Partner lead")])
 

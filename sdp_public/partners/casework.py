@@ -1,7 +1,7 @@
 """A report and what a caseworker does with it. Each action is one form -> one call of
 the report service (services/reports.py) -> a redirect back to the report."""
 from flask import abort, redirect, render_template, url_for
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length
 
@@ -16,20 +16,20 @@ from .blueprint import bp, db, router, sealer
 from .words import STATUS_NAMES
 
 
-class TextForm(FlaskForm):
+class TextForm(SiteForm):
     text = LongTextField("Text", validators=[DataRequired("Enter some text"), Length(max=5000)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(SiteForm):
     status = SelectField("Status", choices=list(STATUS_NAMES.items()))
 
 
-class ReferForm(FlaskForm):
+class ReferForm(SiteForm):
     partner = SelectField("Refer to", choices=[])
     reason = LongTextField("Reason", validators=[DataRequired("Give a reason for the referral"), Length(max=2000)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(SiteForm):
     assignee = SelectField("Assign to", choices=[])
 
 

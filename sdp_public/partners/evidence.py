@@ -8,7 +8,7 @@ original of an image may hold the reporter's location: downloading it is a separ
 action, behind a warning, audited as such.
 """
 from flask import Response, abort, render_template, stream_with_context
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 
 from ..evidence import inspect
 from ..services import audit, evidence
@@ -133,7 +133,7 @@ def file_download(reference, file_id):
         variant, media_type, suffix = "clean", opened.meta.get("clean_type", "image/jpeg"), "-clean"
     elif kind in inspect.IMAGE_KINDS:
         # No clean copy (the image would not decode): only the original, behind its warning.
-        return render_template("partners/file_original.html", report=report, item=item, form=FlaskForm(),
+        return render_template("partners/file_original.html", report=report, item=item, form=SiteForm(),
                                no_clean_copy=True)
     else:
         variant, media_type, suffix = "original", inspect.MEDIA_TYPES.get(kind, "application/octet-stream"), ""
@@ -148,7 +148,7 @@ def file_original(reference, file_id):
     user, report, item, refused = _for_download(reference, file_id)
     if refused:
         return refused
-    form = FlaskForm()
+    form = SiteForm()
     if not form.validate_on_submit():
         return render_template("partners/file_original.html", report=report, item=item, form=form)
     opened = evidence.open_file(sealer(), item, report)

@@ -1,7 +1,7 @@
 """Your own password: choosing one in place of the one-time password (before anything
 else), and changing it later. The rules are staff.password_problem's."""
 from flask import current_app, redirect, render_template, request, session, url_for
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from wtforms.validators import DataRequired
 
 from ..extensions import post_limit
@@ -17,7 +17,7 @@ def _limit():
     return current_app.config.get("PARTNER_SIGN_IN_LIMIT", "10 per minute")  # each POST costs Argon2 work
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(SiteForm):
     new_password = SecretField("New password", validators=[DataRequired("Enter a new password")])
     confirm_password = SecretField("Confirm new password", validators=[DataRequired("Enter the new password again")])
 

@@ -4,7 +4,7 @@ reporter's own additions read in the partner's timeline. Partner pages are in En
 import datetime
 
 from flask_babel import force_locale
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from wtforms import SelectField
 from wtforms.validators import Length
 
@@ -18,7 +18,7 @@ def _choices(options, empty):
     return [("", empty)] + [(value, english) for value, _label, english in options]
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(SiteForm):
     """One form for both kinds of message: a template with its details, or free text.
     Only the chosen template's details are read; the others may be left as they are."""
 

@@ -2,7 +2,7 @@
 import hashlib
 
 from flask import current_app, redirect, render_template, request, session, url_for
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import post_limit
@@ -12,12 +12,12 @@ from .access import PENDING_KEY, SESSION_KEY, current_staff, home, signed_in
 from .blueprint import bp, db, sealer
 
 
-class SignInForm(FlaskForm):
+class SignInForm(SiteForm):
     email = TextField("Email address", validators=[DataRequired("Enter your email address"), Length(max=254)])
     password = SecretField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(SiteForm):
     code = TextField("Code from your authenticator app", validators=[DataRequired("Enter the 6-digit code"), Length(max=20)])
 
 

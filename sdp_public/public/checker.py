@@ -7,7 +7,7 @@ a translated page supplies the words for the same ids.
 """
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
@@ -49,7 +49,7 @@ def _form_for(control, data=None):
             validators=[InputRequired(message=_l("Select yes, no or not sure"))])
         for q in control["questions"]
     }
-    form_class = type("ControlForm", (FlaskForm,), fields)
+    form_class = type("ControlForm", (SiteForm,), fields)
     return form_class(data=data) if data is not None else form_class()
 
 

@@ -6,7 +6,7 @@ import email_validator
 import phonenumbers
 from flask import g
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from wtforms import BooleanField, SelectField
 from wtforms.validators import StopValidation, ValidationError
 
@@ -105,11 +105,11 @@ INTERPRETER_FIELDS = ("interpreter", "interpreter_language")
 INTERPRETER_REVEAL = {}
 
 
-class WhenForm(FlaskForm):
+class WhenForm(SiteForm):
     when_known = choice_field(_l("When did it happen?"), WHEN, _l("Select if you know when it happened"))
 
 
-class WhenDateForm(FlaskForm):
+class WhenDateForm(SiteForm):
     when_day = TextField(_l("Day"), filters=[strip_text])
     when_month = TextField(_l("Month"), filters=[strip_text])
     when_year = TextField(_l("Year"), filters=[strip_text])
@@ -131,11 +131,11 @@ class WhenDateForm(FlaskForm):
             raise StopValidation(_l("Enter a year after 1900"))
 
 
-class ContactForm(FlaskForm):
+class ContactForm(SiteForm):
     contact = choice_field(_l("Can we contact you about your report?"), CONTACT, _l("Select if we can contact you"))
 
 
-class ContactDetailsForm(InterpreterMixin, ReachableMixin, FlaskForm):
+class ContactDetailsForm(InterpreterMixin, ReachableMixin, SiteForm):
     name = text_field(_l("Your name"), 200, _l("Enter your name"))
     email = text_field(_l("Email address"), 254, extra=[valid_email])
     phone = text_field(_l("Phone number"), 40, extra=[valid_phone])
@@ -144,15 +144,15 @@ class ContactDetailsForm(InterpreterMixin, ReachableMixin, FlaskForm):
     acknowledge = BooleanField(_l("Email me to say you have received my report"))
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(SiteForm):
     consent = BooleanField(_l("I agree"), validators=[Required(_l("Select that you agree, so we can send your report"))])
 
 
-class DescriptionForm(FlaskForm):
+class DescriptionForm(SiteForm):
     description = long_text_field(_l("Tell us what happened"), 5000, _l("Tell us what happened"))
 
 
-class SupportForm(FlaskForm):
+class SupportForm(SiteForm):
     support = choice_field(_l("Would you like support from the Victim Care and Advice Service?"), YES_NO,
                            _l("Select yes if you would like support"))
 
@@ -173,12 +173,12 @@ def when_steps():
     ]
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(SiteForm):
     evidence = choice_field(_l("Do you have photos, screenshots or documents?"), YES_NO,
                             _l("Select yes if you have photos, screenshots or documents"))
 
 
-class FilesForm(FlaskForm):
+class FilesForm(SiteForm):
     """The files page's Continue: the files themselves are uploaded one at a time
     (report/files.py); only the CSRF token comes here."""
 
@@ -202,7 +202,7 @@ def evidence_steps(flow_slug, hint):
     ]
 
 
-class NoWayToReachForm(FlaskForm):
+class NoWayToReachForm(SiteForm):
     """An interruption page: support or a visit was asked for, but no contact details."""
 
 

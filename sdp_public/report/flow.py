@@ -19,7 +19,7 @@ def always(_answers):
 @dataclass(eq=False)
 class Step:
     slug: str
-    form: type                     # a FlaskForm subclass
+    form: type                     # a SiteForm subclass
     title: object                  # lazy string: the page's heading and the check-answers label
     answers: tuple = ()            # the form's fields that are stored as answers
     show_if: Callable = always     # (answers) -> bool

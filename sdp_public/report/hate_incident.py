@@ -5,7 +5,7 @@ hate, when, where, what happened in their words, who did it, what they want, sup
 contact (or anonymous), and consent. Every label and message is translatable.
 """
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 
 from .common import (YES_NO_NOT_SURE, DescriptionForm, SupportForm,
                      contact_and_consent_steps, evidence_steps, when_steps)
@@ -33,40 +33,40 @@ OUTCOME = (("police", _l("Report it to the police so they can investigate")),
            ("record", _l("Record it without police action, to help the partnership understand what is happening")))
 
 
-class WhoForm(FlaskForm):
+class WhoForm(SiteForm):
     who = choice_field(_l("Who are you reporting as?"), WHO, _l("Select who you are reporting as"))
     # A honeypot: hidden from people, filled in by some bots. Never stored.
     website = TextField(_l("Leave this empty"))
 
 
-class WhatForm(FlaskForm):
+class WhatForm(SiteForm):
     what = CheckboxesField(_l("What happened?"), choices=WHAT,
                            validators=[Required(_l("Select what happened"))])
     what_other = long_text_field(_l("Tell us what happened"), 500,
                                  RequiredIf("what", ["other"], _l("Tell us what else happened")))
 
 
-class WhyForm(FlaskForm):
+class WhyForm(SiteForm):
     why = CheckboxesField(_l("Why do you think it was because of hate?"), choices=WHY,
                           validators=[Required(_l("Select why you think it was because of hate"))])
     why_other = long_text_field(_l("Tell us the reason"), 500,
                                 RequiredIf("why", ["other"], _l("Tell us the other reason")))
 
 
-class OngoingForm(FlaskForm):
+class OngoingForm(SiteForm):
     ongoing = choice_field(_l("Is it still happening?"), YES_NO_NOT_SURE, _l("Select if it is still happening"))
 
 
-class WhereForm(FlaskForm):
+class WhereForm(SiteForm):
     place = long_text_field(_l("Where did it happen?"), 500, _l("Tell us where it happened"))
     area = choice_field(_l("Which area of County Durham was it in?"), AREAS, _l("Select the area, or that you are not sure"))
 
 
-class OutsideForm(FlaskForm):
+class OutsideForm(SiteForm):
     """An interruption page: where else to report; the reporter may still send it to us."""
 
 
-class InDangerForm(FlaskForm):
+class InDangerForm(SiteForm):
     """An interruption page: it is still happening, so first, how to get help now."""
 
 
@@ -75,7 +75,7 @@ TRUE_VISION = (("pass-on", _l("Yes, ask for my report to be passed on to True Vi
                ("no", _l("No, only send it to the Safe Durham Partnership")))
 
 
-class TrueVisionForm(FlaskForm):
+class TrueVisionForm(SiteForm):
     true_vision = choice_field(_l("Would you like True Vision to have your report too?"), TRUE_VISION,
                                _l("Select if you would like True Vision to have your report too"))
 
@@ -90,12 +90,12 @@ def online_only_and_unknown(answers):
     return list(answers.get("what") or []) == ["online"] and not str(answers.get("offender") or "").strip()
 
 
-class PeopleForm(FlaskForm):
+class PeopleForm(SiteForm):
     offender = long_text_field(_l("Who did it? (optional)"), 2000)
     witnesses = long_text_field(_l("Did anyone else see it? (optional)"), 2000)
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(SiteForm):
     outcome = choice_field(_l("What would you like to happen?"), OUTCOME, _l("Select what you would like to happen"))
 
 

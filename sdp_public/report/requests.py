@@ -1,7 +1,7 @@
 """Requests: a translated summary or another format, and an awareness session booking.
 The same engine as reports; contact details are required here, as we must reply."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from wtforms import BooleanField
 from wtforms.validators import StopValidation
 
@@ -35,36 +35,36 @@ def language_we_publish(answers):
     return None
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(SiteForm):
     document = choice_field(_l("What would you like?"), DOCUMENTS, _l("Select what you would like"))
 
 
-class DocumentDetailForm(FlaskForm):
+class DocumentDetailForm(SiteForm):
     document_detail = long_text_field(_l("Which leaflet, page or document?"), 500,
                                       _l("Tell us which leaflet, page or document"))
 
 
-class NeedForm(FlaskForm):
+class NeedForm(SiteForm):
     need = choice_field(_l("Which language or format do you need?"), NEEDS, _l("Select the language or format you need"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(SiteForm):
     language = text_field(_l("Which language?"), 100, _l("Enter the language you need"))
 
 
-class FormatOtherForm(FlaskForm):
+class FormatOtherForm(SiteForm):
     format_other = long_text_field(_l("Which format?"), 500, _l("Tell us the format you need"))
 
 
-class AlreadyHereForm(FlaskForm):
+class AlreadyHereForm(SiteForm):
     """An interruption page: these pages already exist in their language."""
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(SiteForm):
     delivery = choice_field(_l("How should we send it to you?"), DELIVERY, _l("Select how we should send it"))
 
 
-class RequesterForm(InterpreterMixin, FlaskForm):
+class RequesterForm(InterpreterMixin, SiteForm):
     name = text_field(_l("Your name"), 200, _l("Enter your name"))
     email = text_field(_l("Email address"), 254, extra=[valid_email])
     address = long_text_field(_l("Postal address"), 500)
@@ -83,27 +83,27 @@ def requester_matches_delivery(form, answers):
     return ok
 
 
-class AccessNeedsForm(FlaskForm):
+class AccessNeedsForm(SiteForm):
     access_needs = long_text_field(_l("Do you have any access needs we should know about? (optional)"), 1000)
 
 
-class RequestConsentForm(FlaskForm):
+class RequestConsentForm(SiteForm):
     consent = BooleanField(_l("I agree"), validators=[Required(_l("Select that you agree, so we can send your request"))])
 
 
-class OrganisationTypeForm(FlaskForm):
+class OrganisationTypeForm(SiteForm):
     organisation_type = choice_field(_l("Who is the session for?"), ORGANISATIONS, _l("Select who the session is for"))
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(SiteForm):
     organisation = text_field(_l("Name of your group or organisation"), 200, _l("Enter the name of your group or organisation"))
 
 
-class TopicForm(FlaskForm):
+class TopicForm(SiteForm):
     topic = choice_field(_l("Which session would you like?"), TOPICS, _l("Select a session"))
 
 
-class GroupSizeForm(FlaskForm):
+class GroupSizeForm(SiteForm):
     group_size = text_field(_l("About how many people will come?"), 10, _l("Enter about how many people will come"))
 
     def validate_group_size(self, field):
@@ -111,19 +111,19 @@ class GroupSizeForm(FlaskForm):
             raise StopValidation(_l("Enter a number of people between 1 and 1000"))
 
 
-class DatesForm(FlaskForm):
+class DatesForm(SiteForm):
     dates = long_text_field(_l("Which dates and times would suit you?"), 500, _l("Tell us which dates and times would suit you"))
 
 
-class VenueForm(FlaskForm):
+class VenueForm(SiteForm):
     venue = choice_field(_l("Where would you like the session?"), VENUES, _l("Select in person or online"))
 
 
-class VenueAddressForm(FlaskForm):
+class VenueAddressForm(SiteForm):
     venue_address = long_text_field(_l("Where will the session be?"), 500, _l("Enter where the session will be"))
 
 
-class BookerForm(InterpreterMixin, ReachableMixin, FlaskForm):
+class BookerForm(InterpreterMixin, ReachableMixin, SiteForm):
     name = text_field(_l("Your name"), 200, _l("Enter your name"))
     email = text_field(_l("Email address"), 254, extra=[valid_email])
     phone = text_field(_l("Phone number"), 40, extra=[valid_phone])

@@ -12,7 +12,7 @@ those 4 only; the code itself is never shown again.
 """
 from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 
 from .. import drafts
 from ..extensions import csrf, post_limit
@@ -29,18 +29,18 @@ REFUSED = {
 }
 
 
-class ResumeForm(FlaskForm):
+class ResumeForm(SiteForm):
     code = text_field(_l("Your code"), 60, _l("Enter the code you were given when you saved your answers"))
 
 
-class EmailCodeForm(FlaskForm):
+class EmailCodeForm(SiteForm):
     """"Email me this code" on the page that shows a resume code: the page posts the code
     back (it is on the reader's screen already) with the address they choose."""
     code = text_field(_l("Your code"), 60, _l("Enter the code you were given when you saved your answers"))
     email = text_field(_l("Email address"), 254, _l("Enter your email address"))
 
 
-class ReceiptCheckForm(FlaskForm):
+class ReceiptCheckForm(SiteForm):
     last_four = text_field(_l("The last 4 characters of your receipt code"), 20,
                            _l("Enter the last 4 characters of your receipt code"))
 

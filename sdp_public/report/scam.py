@@ -4,7 +4,7 @@ Trading Standards / Friends Against Scams, Victim Care and Advice Service)."""
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from wtforms.validators import StopValidation, ValidationError
 
 from .common import (YES_NO, YES_NO_NOT_SURE, DescriptionForm, SupportForm,
@@ -42,24 +42,24 @@ def parse_amount(text):
     return value
 
 
-class VictimForm(FlaskForm):
+class VictimForm(SiteForm):
     victim = choice_field(_l("Who did it happen to?"), VICTIM, _l("Select who it happened to"))
 
 
-class KindForm(FlaskForm):
+class KindForm(SiteForm):
     kind = choice_field(_l("What kind of scam or attack was it?"), KIND, _l("Select what kind of scam or attack it was"))
 
 
-class KindOtherForm(FlaskForm):
+class KindOtherForm(SiteForm):
     kind_other = long_text_field(_l("What kind of scam or attack was it?"), 500, _l("Tell us what kind of scam or attack it was"))
 
 
-class AttackNowForm(FlaskForm):
+class AttackNowForm(SiteForm):
     attack_now = choice_field(_l("Is the attack still happening?"), YES_NO_NOT_SURE,
                               _l("Select if the attack is still happening"))
 
 
-class CallNowForm(FlaskForm):
+class CallNowForm(SiteForm):
     """An interruption page: an attack under way needs a phone call now, not a form."""
 
 
@@ -72,12 +72,12 @@ def attack_under_way(answers):
     return attack_on_business(answers) and answers.get("attack_now") == "yes"
 
 
-class MethodForm(FlaskForm):
+class MethodForm(SiteForm):
     method = CheckboxesField(_l("How did they contact you?"), choices=METHODS,
                              validators=[Required(_l("Select how they contacted you"))])
 
 
-class ScammerDetailsForm(FlaskForm):
+class ScammerDetailsForm(SiteForm):
     scam_website = text_field(_l("Website address they used (optional)"), 500)
     scam_email = text_field(_l("Email address they used (optional)"), 254, extra=[valid_email])
     scam_phone = text_field(_l("Phone number they used (optional)"), 40, extra=[valid_phone])
@@ -87,11 +87,11 @@ class ScammerDetailsForm(FlaskForm):
             raise ValidationError(_l("Enter a website address, like www.example.com"))
 
 
-class LossForm(FlaskForm):
+class LossForm(SiteForm):
     loss = choice_field(_l("Did you lose money or information?"), LOSS, _l("Select if you lost money or information"))
 
 
-class MoneyForm(FlaskForm):
+class MoneyForm(SiteForm):
     amount = text_field(_l("How much money was lost?"), 30, _l("Enter how much money was lost"))
     paid = choice_field(_l("How was it paid?"), PAID, _l("Select how it was paid"))
 
@@ -100,12 +100,12 @@ class MoneyForm(FlaskForm):
             raise StopValidation(_l("Enter the amount as a number, like 1200 or £1,200.50"))
 
 
-class VulnerableForm(FlaskForm):
+class VulnerableForm(SiteForm):
     vulnerable = choice_field(_l("Is the person it happened to older or vulnerable?"), YES_NO_NOT_SURE,
                               _l("Select if the person is older or vulnerable"))
 
 
-class VisitForm(FlaskForm):
+class VisitForm(SiteForm):
     fas_visit = choice_field(_l("Would you like a visit or call from Friends Against Scams?"), YES_NO,
                              _l("Select yes if you would like a visit or call"))
 

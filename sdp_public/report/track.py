@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 
 from .. import replies
 from ..db import get_session
@@ -41,12 +41,12 @@ LIMIT_MESSAGES = {
 RECEIPT_PASTED = _l("Your message includes your receipt code. Take the code out: we never need it, and it is safer kept to yourself.")
 
 
-class TrackForm(FlaskForm):
+class TrackForm(SiteForm):
     reference = text_field(_l("Reference"), 40, _l("Enter your reference"))
     receipt = text_field(_l("Receipt code"), 60, _l("Enter your receipt code"))
 
 
-class AddInformationForm(FlaskForm):
+class AddInformationForm(SiteForm):
     information = long_text_field(_l("Add information to your report"), 5000, _l("Enter the information you want to add"))
 
 

@@ -5,7 +5,7 @@ import time
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import SiteForm
 from limits import parse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,7 +27,7 @@ KINDS = "<any(report, request):kind>"
 _TOKEN_SLOT = "__sdp_csrf_token_slot__"
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(SiteForm):
     """Check answers' "Send" button: only the CSRF token."""
 
 
@@ -84,7 +84,7 @@ def _may_start_a_draft():
 
 
 @bp.route(f"/<lang>/{KINDS}/<flow_slug>/<step_slug>", methods=["GET", "POST"])
-@csrf.exempt  # each step's FlaskForm checks its own token, so a stale one keeps the answers
+@csrf.exempt  # each step's SiteForm checks its own token, so a stale one keeps the answers
 @post_limit(lambda: current_app.config["STEP_RATE_LIMIT"])
 def step(kind, flow_slug, step_slug):
     no_store()
