@@ -100,7 +100,7 @@ def init_app(app):
     # transaction around them (it would add a BEGIN and a COMMIT or ROLLBACK round trip);
     # SQLite has no round trips to save, and switching its isolation level would only cost more.
     app.extensions["sdp_lone_engine"] = (engine.execution_options(isolation_level="AUTOCOMMIT")
-                                              if engine.dialect.name == "postgresql" else engine)
+                                         if engine.dialect.name == "postgresql" else engine)
     app.extensions["sdp_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
