@@ -253,3 +253,44 @@ def test_with_a_time_limit_every_token_is_checked_by_flask_wtf(make_app, fresh_d
     token = csrf(client.get("/en/report/hate-incident/who").data)
     assert client.post("/en/report/hate-incident/who", data={"csrf_token": token, **HATE_ANSWERS["who"]}).status_code == 302
     assert checked == [token]
+
+
+def _backends(admin, database):
+    from sqlalchemy import text
+    with admin.connect() as conn:
+        return conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": database}).scalars().all()
+
+
+@pytest.mark.skipif(ENGINE != "postgresql", reason="SQLite has no server to go away")
+def test_a_page_is_served_without_pinging_the_database_and_a_connection_the_server_ended_is_replaced(
+        fresh_app, request):
+    import time
+
+    from sqlalchemy import text
+    engine = fresh_app.extensions["sdp_engine"]
+    pings = []
+    ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda connection: pings.append(1) or ping(connection)
+    client = fresh_app.test_client()
+    page = client.get("/en/report/hate-incident/who")
+    client.post("/en/report/hate-incident/who", data={"csrf_token": csrf(page.data), **HATE_ANSWERS["who"]})
+    with statements(fresh_app) as seen:
+        assert client.get("/en/report/hate-incident/what").status_code == 200
+    assert pings == []  # no SELECT 1 before the page's one round trip
+    assert [s.split()[0] for s in seen if s != "BEGIN"] == ["SELECT", "(autocommit)"], seen
+
+    # The server ends every connection of this database (as a restart or an operator does).
+    admin = request.getfixturevalue("postgres_admin")
+    database = engine.url.database
+    assert _backends(admin, database)  # the pool holds the connection the pages used
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": database})
+    for _ in range(100):
+        if not _backends(admin, database):
+            break
+        time.sleep(0.05)
+    page = client.get("/en/report/hate-incident/what")
+    assert page.status_code == 200 and b'name="what"' in page.data  # the draft read on a new connection
+    assert pings == [1]  # the dead connection was noticed, pinged and replaced, once
+    assert client.post("/en/report/hate-incident/what", data={"csrf_token": csrf(page.data),
+                                                             **HATE_ANSWERS["what"]}).status_code == 302
