@@ -46,7 +46,7 @@ def _signer():
 def current():
     """The request's token: what Flask-WTF's generate_csrf() hands out (the same entry in
     `g`, made by site_app.RequestGlobals on first asking), without generate_csrf's own
-    look-ups of its settings on every call (half of a question page's token cost)."""
+    look-ups of its settings on every call (18 of the token's 61 calls on a question page)."""
     return getattr(g, FIELD) if FIELD in g else None
 
 

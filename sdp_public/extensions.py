@@ -75,10 +75,11 @@ def post_limit(limit_value, **options):
     look-ups) is counted here, on a POST, with Flask-Limiter's own strategy and storage and
     under the key and scope Flask-Limiter gives it (the client, the endpoint): the same
     count in Redis, without the decorator's resolving, filtering and request context,
-    which were a seventh of every answer's cost. Whenever the storage is not known to work
-    (it failed just now, or Flask-Limiter has marked it dead and counts in memory, checking
-    now and then whether it is back) the request goes Flask-Limiter's own way, so an
-    outage is handled exactly as it was: counted in memory, logged, never a lost report."""
+    which were an eighth of every answer's calls (350 of 2,750). Whenever the storage is
+    not known to work (it failed just now, or Flask-Limiter has marked it dead and counts
+    in memory, checking now and then whether it is back) the request goes Flask-Limiter's
+    own way, so an outage is handled exactly as it was: counted in memory, logged, never a
+    lost report."""
     def decorate(view):
         limited = limiter.limit(limit_value, methods=["POST"], **options)(view)
         plain = not options

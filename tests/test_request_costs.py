@@ -213,14 +213,20 @@ def test_a_get_leaves_flask_limiter_no_state_to_make_and_a_limited_post_still_de
     assert made  # a limit deducted only when the code is wrong: Flask-Limiter's own way, and its hooks ran
 
 
-def test_an_answer_with_the_token_this_worker_signed_skips_re_checking_it_and_any_other_is_checked(app, monkeypatch):
-    import time
-
+def _checked_by_flask_wtf(monkeypatch):
+    """Every token Flask-WTF's own check (validate_csrf) is asked about."""
     import flask_wtf.csrf
-    from itsdangerous import URLSafeTimedSerializer
     checked = []
     check = flask_wtf.csrf.validate_csrf
     monkeypatch.setattr(flask_wtf.csrf, "validate_csrf", lambda *a, **k: checked.append(a[0]) or check(*a, **k))
+    return checked
+
+
+def test_an_answer_with_the_token_this_worker_signed_skips_re_checking_it_and_any_other_is_checked(app, monkeypatch):
+    import time
+
+    from itsdangerous import URLSafeTimedSerializer
+    checked = _checked_by_flask_wtf(monkeypatch)
     client = app.test_client()
     token = csrf(client.get("/en/report/hate-incident/who").data)
     assert client.post("/en/report/hate-incident/who", data={"csrf_token": token, **HATE_ANSWERS["who"]}).status_code == 302
@@ -244,11 +250,8 @@ def test_an_answer_with_the_token_this_worker_signed_skips_re_checking_it_and_an
 
 
 def test_with_a_time_limit_every_token_is_checked_by_flask_wtf(make_app, fresh_database, monkeypatch):
-    import flask_wtf.csrf
     site = make_app(DATABASE_URL=fresh_database, WTF_CSRF_TIME_LIMIT=3600)
-    checked = []
-    check = flask_wtf.csrf.validate_csrf
-    monkeypatch.setattr(flask_wtf.csrf, "validate_csrf", lambda *a, **k: checked.append(a[0]) or check(*a, **k))
+    checked = _checked_by_flask_wtf(monkeypatch)
     client = site.test_client()
     token = csrf(client.get("/en/report/hate-incident/who").data)
     assert client.post("/en/report/hate-incident/who", data={"csrf_token": token, **HATE_ANSWERS["who"]}).status_code == 302

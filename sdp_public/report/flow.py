@@ -14,8 +14,8 @@ def always(_answers):
 
 
 # A step is one question of one flow: compared by identity. (A dataclass's field-by-field
-# equality made `current in visible` translate every earlier step's title, lazily, on every
-# page: a twentieth of a question page.)
+# equality built and compared a tuple of fields for every earlier step in `current in
+# visible`: 24 calls of a question page's 1,200.)
 @dataclass(eq=False)
 class Step:
     slug: str
