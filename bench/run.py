@@ -17,8 +17,8 @@ and measures each row two ways on loopback:
   of the rounds either side) over the row's (1.00 = as cheap as hello). A whole journey's
   is also given as hello requests of CPU. The CPU ms printed is the median round's.
 
-Also: database round trips of one Send (counted in-process on the engine: BEGIN, each
-statement, COMMIT) and the partner inbox first page with 10,000 reports (bench/inbox.py).
+Also: what one Send sends the database (read off the driver's trace in-process: the round
+trips on PostgreSQL) and the partner inbox first page with 10,000 reports (bench/inbox.py).
 
     .venv/bin/python bench/run.py [--duration 10] [--requests 3000] [--rounds 3] [--sqlite-only]
 
@@ -225,19 +225,14 @@ def journey_cpu_ms(floor, proc, port, count, rounds):
     return ms, ratio, made[-1]
 
 
-def _in_transaction(dbapi):
-    info = getattr(dbapi, "info", None)  # psycopg: the server's transaction status
-    if info is not None and hasattr(info, "transaction_status"):
-        return info.transaction_status != 0  # TransactionStatus.IDLE
-    return bool(getattr(dbapi, "in_transaction", True))  # sqlite3
-
-
 def send_round_trips(database_url, instance):
-    """Database round trips of one Send, counted on the engine in-process: each BEGIN,
-    statement and COMMIT/ROLLBACK is one exchange with the server (psycopg 3 sends BEGIN
-    on its own before a transaction's first statement)."""
+    """What one Send sends the database, read off the driver's own trace in-process
+    (tests/database_trace.py): on PostgreSQL the round trips (each wait for the server's
+    ReadyForQuery) and the statements; on SQLite the statements SQLite ran (sqlite3's own
+    BEGIN and COMMIT included; no network)."""
     import logging
-    from sqlalchemy import event
+
+    from database_trace import database_trace
     logging.disable(logging.INFO)  # the app's request log would fill the table's output
     os.environ.update({"SDP_DATABASE_URL": database_url, "SDP_INSTANCE_PATH": instance, **UNLIMITED})
     from sdp_public import create_app
@@ -245,29 +240,11 @@ def send_round_trips(database_url, instance):
     client = app.test_client()
     token = csrf_of(walk_report(client, "en", HATE_ANSWERS)[0])
     engine = app.extensions["sdp_engine"]
-    counts = {"begin": 0, "statement": 0, "commit": 0, "rollback": 0}
-
-    def count(kind):
-        def listener(conn, *_args, **_kwargs):
-            dbapi = conn.connection.dbapi_connection
-            if kind != "statement" and getattr(dbapi, "autocommit", False) is True:
-                return  # psycopg in autocommit sends no BEGIN, COMMIT or ROLLBACK
-            if kind == "rollback" and not _in_transaction(dbapi):
-                return  # nothing to roll back: nothing is sent
-            counts[kind] += 1
-        return listener
-    listeners = [("begin", count("begin")), ("before_cursor_execute", count("statement")),
-                 ("commit", count("commit")), ("rollback", count("rollback"))]
-    for name, fn in listeners:
-        event.listen(engine, name, fn)
-    try:
+    with database_trace(engine) as trace:
         response = client.post(HATE + "check-answers", data={"csrf_token": token})
-        assert response.status_code == 303, response.status_code
-    finally:
-        for name, fn in listeners:
-            event.remove(engine, name, fn)
+    assert response.status_code == 303, response.status_code
     engine.dispose()
-    return counts
+    return {"round trips": trace.round_trips, "statements": len(trace.statements)}
 
 
 def main():
@@ -365,8 +342,8 @@ def main():
     for note in notes:
         print(note)
     for database, counts in trips.items():
-        print(f"round trips of one Send, {database}: {sum(counts.values())} "
-              f"({', '.join(f'{n} {k}' for k, n in counts.items())})")
+        print(f"one Send, {database}: {counts['statements']} statements"
+              + (f", {counts['round trips']} round trips" if database == "PostgreSQL" else " (no network)"))
 
 
 if __name__ == "__main__":

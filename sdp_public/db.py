@@ -96,56 +96,126 @@ def init_app(app):
     engine = make_engine(app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", 5),
                          app.config.get("DB_MAX_OVERFLOW", 5), app.config.get("DB_POOL_TIMEOUT", 10))
     app.extensions["sdp_engine"] = engine
-    # For a request's lone statements (a draft read, a draft saved): on PostgreSQL no
-    # transaction around them (it would add a BEGIN and a COMMIT or ROLLBACK round trip);
-    # SQLite has no round trips to save, and switching its isolation level would only cost more.
-    app.extensions["sdp_lone_engine"] = (engine.execution_options(isolation_level="AUTOCOMMIT")
-                                         if engine.dialect.name == "postgresql" else engine)
     app.extensions["sdp_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
-def read_one(statement, parameters):
+class Lean:
+    """A statement a question page runs on every request (a draft's read, an answer's
+    save), run on the DB-API cursor itself when it is the request's only work with the
+    database. SQLAlchemy's execute (the compiled-cache key, the execution context, the
+    result's wrapping, the events) cost more than SQLite takes to run the statement, and
+    on PostgreSQL as much again as psycopg's own exchange with the server (a ninth of a
+    question page there). What it does not skip: the SQL and the type handling are
+    SQLAlchemy's (compiled once per dialect with the column types' own bind and result
+    processors: SQLite's datetimes as text), the connection comes from the engine's pool
+    (its checkout listener still pings a connection the server has spoken on), and a
+    failure is raised as SQLAlchemy's own error (a lost connection invalidated, the 503
+    page), with the parameters hidden: a draft's id is a bearer secret."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled = {}  # dialect name -> _Compiled
+
+    def compiled(self, dialect):
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = _Compiled(self.statement, dialect)
+        return found
+
+
+class _Compiled:
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        # (rendered name, the caller's key, bind processor) in the order the SQL takes them
+        names = compiled.positiontup if compiled.positional else list(compiled.binds)
+        binds = [compiled.binds[name] for name in names]
+        self.binds = [(name, bind.key, bind.type.dialect_impl(dialect).bind_processor(dialect))
+                      for name, bind in zip(names, binds)]
+        self.positional = compiled.positional
+        self.results = ([column.type.dialect_impl(dialect).result_processor(dialect, None)
+                         for column in statement.selected_columns] if statement.is_select else None)
+
+    def arguments(self, parameters):
+        values = [(name, process(parameters[key]) if process else parameters[key]) for name, key, process in self.binds]
+        return tuple(value for _name, value in values) if self.positional else dict(values)
+
+    def row(self, found):
+        if found is None:
+            return None
+        return tuple(process(value) if process else value for process, value in zip(self.results, found))
+
+
+def read_one(lean, parameters):
     """The first row of one read, for a value whose every writer either compares it again
     (drafts.Claim: a compare-and-set) or is the last word by design (a browser's own draft
     answers). Before the request has opened its Session the read runs outside it, on the
-    request's lone connection: on PostgreSQL outside any transaction too (one round trip,
-    not BEGIN, SELECT and ROLLBACK); on SQLite no Session to open and close (a twentieth of
-    a question page). Once the Session is open, inside it, so the read sees its writes."""
+    request's lone connection and outside any transaction (SQLite begins none for a read;
+    PostgreSQL in autocommit: one round trip, not BEGIN, SELECT and ROLLBACK). Once the
+    Session is open, inside it, so the read sees its writes."""
     if "db_session" not in g:
-        return _lone(lambda connection: connection.execute(statement, parameters).first(), commit=False)
-    return get_session().connection().execute(statement, parameters).first()
+        return _lone(lean, parameters, commit=False)
+    return get_session().connection().execute(lean.statement, parameters).first()
 
 
-def write_one(statement, parameters):
+def write_one(lean, parameters):
     """Run one write that is a whole transaction by itself (a draft's answers saved), and
     commit it. Before the request has opened its Session it needs none: on PostgreSQL the
     statement runs in autocommit, one round trip where BEGIN, the statement and COMMIT were
     three (the server still makes it durable before answering); on SQLite on the request's
-    lone connection. Once the Session is open, in its transaction, committed with it now."""
+    lone connection (sqlite3 begins before the write; committed at once). Once the Session
+    is open, in its transaction, committed with it now."""
     if "db_session" not in g:
-        return _lone(lambda connection: connection.execute(statement, parameters), commit=True)
+        _lone(lean, parameters, commit=True)
+        return
     db = get_session()
-    result = db.connection().execute(statement, parameters)
+    db.connection().execute(lean.statement, parameters)
     db.commit()
-    return result
 
 
-def _lone(run, commit):
-    """Run one statement on the request's lone connection (checked out once per request,
-    returned at teardown) and end its transaction at once: nothing is held between
-    statements (a SQLite write lock, a snapshot), and on PostgreSQL, in autocommit, the
-    end sends nothing."""
-    connection = g.get("db_lone")
-    if connection is None:
-        connection = g.db_lone = current_app.extensions["sdp_lone_engine"].connect()
+def _lone(lean, parameters, commit):
+    """Run one statement on the request's lone connection (checked out of the pool once per
+    request, returned at teardown) and end its transaction at once: nothing is held between
+    statements (a SQLite write lock, a snapshot); on PostgreSQL, in autocommit, ending it
+    sends nothing."""
+    engine = current_app.extensions["sdp_engine"]
+    dialect = engine.dialect
+    pooled = g.get("db_lone")
+    compiled = lean.compiled(dialect)
+    arguments = compiled.arguments(parameters)
+    cursor = None
     try:
-        result = run(connection)
-    except BaseException:
-        connection.rollback()
-        raise
-    (connection.commit if commit else connection.rollback)()
-    return result
+        if pooled is None:
+            pooled = engine.raw_connection()
+            if dialect.name == "postgresql":
+                pooled.dbapi_connection.autocommit = True  # set back before it returns to the pool
+            g.db_lone = pooled
+        connection = pooled.dbapi_connection
+        cursor = connection.cursor()
+        cursor.execute(compiled.sql, arguments)
+        found = compiled.row(cursor.fetchone()) if compiled.results is not None else None
+        if commit:
+            connection.commit()
+        return found
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, pooled.dbapi_connection if pooled else None, cursor)
+        if pooled is not None and lost:
+            g.pop("db_lone", None)
+            pooled.invalidate(error)
+        elif pooled is not None:
+            with contextlib.suppress(dialect.loaded_dbapi.Error):
+                pooled.dbapi_connection.rollback()
+        raise _translated(dialect, compiled.sql, arguments, error, lost) from error
+    finally:
+        if cursor is not None:
+            with contextlib.suppress(dialect.loaded_dbapi.Error):
+                cursor.close()
+
+
+def _translated(dialect, sql, arguments, error, lost):
+    return exc.DBAPIError.instance(sql, arguments, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                   connection_invalidated=lost, dialect=dialect)
 
 
 def get_session():
@@ -161,4 +231,9 @@ def _close_session(_exc):
         session.close()
     lone = g.pop("db_lone", None)
     if lone is not None:
+        try:
+            if getattr(lone.dbapi_connection, "autocommit", None) is True:
+                lone.dbapi_connection.autocommit = False  # psycopg: as the pool lent it (sqlite3 has no such flag)
+        except Exception as error:  # noqa: BLE001 - a connection that broke unseen: never back into the pool
+            lone.invalidate(error)
         lone.close()

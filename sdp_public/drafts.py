@@ -25,7 +25,7 @@ from typing import NamedTuple
 from flask import current_app, g, session
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from .db import get_session, read_one, write_one
+from .db import Lean, get_session, read_one, write_one
 from .models import Draft, OutboxMessage, ResumeCode
 from .services import codes, evidence
 
@@ -68,9 +68,11 @@ class _Row(NamedTuple):
 
 _DRAFTS = Draft.__table__
 # Built once, with bound parameters: building a statement per request costs more than running it.
-_READ = select(_DRAFTS.c.id, _DRAFTS.c.form, _DRAFTS.c.sealed, _DRAFTS.c.expires_at).where(_DRAFTS.c.id == bindparam("id"))
-_UPDATE = (update(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"))
-           .values(sealed=bindparam("sealed"), updated_at=bindparam("updated_at"), expires_at=bindparam("expires_at")))
+# Lean (db.py): run on the DB-API cursor when they are the request's only statements.
+_READ = Lean(select(_DRAFTS.c.id, _DRAFTS.c.form, _DRAFTS.c.sealed, _DRAFTS.c.expires_at)
+             .where(_DRAFTS.c.id == bindparam("id")))
+_UPDATE = Lean(update(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"))
+               .values(sealed=bindparam("sealed"), updated_at=bindparam("updated_at"), expires_at=bindparam("expires_at")))
 _INSERT = insert(_DRAFTS)
 
 

@@ -1,36 +1,21 @@
 """What a request costs the database and the rate limiter: a question page is read with one
 statement and saved with one more and one commit; a Send is as few round trips as its
 promise allows; a page that cannot be limited never asks the limiter."""
-import contextlib
-
 import pytest
-from sqlalchemy import event
 
+from database_trace import database_trace
 from sdp_test_helpers import ENGINE, HATE_ANSWERS, csrf, send_report, walk_report
 
 pytestmark = pytest.mark.db
 
 
-@contextlib.contextmanager
 def statements(app):
-    """Every exchange with the database while the block runs: BEGIN, each statement, COMMIT."""
-    engine = app.extensions["sdp_engine"]
-    seen = []
+    """What the database was sent while the block runs (tests/database_trace.py)."""
+    return database_trace(app.extensions["sdp_engine"])
 
-    def on_statement(_conn, cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-        if getattr(cursor.connection, "autocommit", False) is True:  # psycopg: no BEGIN is sent
-            seen.append("(autocommit)")
 
-    hooks = [("before_cursor_execute", on_statement), ("begin", lambda _c: seen.append("BEGIN")),
-             ("commit", lambda _c: seen.append("COMMIT"))]
-    for name, hook in hooks:
-        event.listen(engine, name, hook)
-    try:
-        yield seen
-    finally:
-        for name, hook in hooks:
-            event.remove(engine, name, hook)
+def _postgresql(app):
+    return app.extensions["sdp_engine"].dialect.name == "postgresql"
 
 
 def test_a_question_answered_reads_and_writes_its_draft_once_and_commits_once(app):
@@ -39,44 +24,50 @@ def test_a_question_answered_reads_and_writes_its_draft_once_and_commits_once(ap
     page = client.get("/en/report/hate-incident/who")
     client.post("/en/report/hate-incident/who", data={"csrf_token": csrf(page.data), **HATE_ANSWERS["who"]})
     page = client.get("/en/report/hate-incident/what")
-    with statements(app) as seen:
+    with statements(app) as trace:
         response = client.post("/en/report/hate-incident/what", data={"csrf_token": csrf(page.data),
                                                                       **HATE_ANSWERS["what"]})
     assert response.status_code == 302
+    seen = trace.statements
     drafts = [s for s in seen if " draft" in s]
     assert len(drafts) == 2, seen
     assert drafts[0].startswith("SELECT") and drafts[1].startswith("UPDATE draft SET sealed")
-    assert seen.count("COMMIT") == 1
-    if app.extensions["sdp_engine"].dialect.name == "postgresql":
+    if _postgresql(app):
         # two round trips: the read and the save each on their own, no BEGIN or COMMIT sent
-        assert [seen[seen.index(d) + 1] for d in drafts] == ["(autocommit)", "(autocommit)"], seen
+        assert seen == drafts and trace.round_trips == 2, (seen, trace.round_trips)
+    else:  # sqlite3 begins before the write, and it is committed at once
+        assert seen[seen.index(drafts[1]) - 1:] == ["BEGIN", drafts[1], "COMMIT"], seen
 
-    with statements(app) as seen:  # the next question: one read, nothing written
+    with statements(app) as trace:  # the next question: one read, nothing written
         assert client.get(response.headers["Location"]).status_code == 200
-    assert [s.split()[0] for s in seen if s not in ("BEGIN", "COMMIT", "(autocommit)")] == ["SELECT"], seen
-    if app.extensions["sdp_engine"].dialect.name == "postgresql":
-        assert "(autocommit)" in seen  # one round trip: no BEGIN and ROLLBACK around a lone read
+    assert [s.split()[0] for s in trace.statements] == ["SELECT"], trace.statements
+    if _postgresql(app):
+        assert trace.round_trips == 1  # no BEGIN and ROLLBACK around a lone read
 
 
 def test_a_send_is_one_transaction_with_no_savepoint_and_one_statistics_statement(app):
     client = app.test_client()
     check, _ = walk_report(client, "en", HATE_ANSWERS)
-    with statements(app) as seen:
+    with statements(app) as trace:
         reference, _receipt = send_report(client, "en", check)
+    seen = trace.statements
     commit = seen.index("COMMIT")
     begin = commit - seen[commit::-1].index("BEGIN")
     read, send = seen[:begin], seen[begin:commit + 1]
     # The draft is read on its own first (every write after it compares it again: Claim.take)...
-    assert [s.split()[0] for s in read if s not in ("BEGIN", "(autocommit)")] == ["SELECT"], read
+    assert [s.split()[0] for s in read] == ["SELECT"], read
     # ...then the whole Send is one transaction.
     assert send.count("BEGIN") == 1 and send.count("COMMIT") == 1
     assert not [s for s in send if "SAVEPOINT" in s], send
-    assert len([s for s in send if "report_statistic" in s]) == 1, send
+    # every counter in one upsert (SQLite runs it once a row: sqlite3's executemany)
+    assert len({s.split(" VALUES ")[0] for s in send if "report_statistic" in s}) == 1, send
     assert len([s for s in send if s.startswith("UPDATE draft")]) == 1, send  # claimed and confirmed at once
-    if app.extensions["sdp_engine"].dialect.name == "postgresql":
-        assert "(autocommit)" in read  # one round trip, no BEGIN or ROLLBACK sent around it
+    if _postgresql(app):
         # the draft; BEGIN, its claim, the report, its files, routes, outbox, event, statistics, COMMIT
-        assert 1 + len(send) <= 10, seen
+        exchanges = trace.exchanges[:1 + next(i for i, sent in enumerate(trace.exchanges) if "COMMIT" in sent)]
+        assert len(exchanges) <= 10, exchanges
+        assert [sent for sent in exchanges if any("report_statistic" in s for s in sent)][0] == [
+            s for s in send if "report_statistic" in s]  # every counter in one round trip (psycopg's pipeline)
     assert reference.startswith("HC-")
 
 
@@ -277,10 +268,10 @@ def test_a_page_is_served_without_pinging_the_database_and_a_connection_the_serv
     client = fresh_app.test_client()
     page = client.get("/en/report/hate-incident/who")
     client.post("/en/report/hate-incident/who", data={"csrf_token": csrf(page.data), **HATE_ANSWERS["who"]})
-    with statements(fresh_app) as seen:
+    with statements(fresh_app) as trace:
         assert client.get("/en/report/hate-incident/what").status_code == 200
     assert pings == []  # no SELECT 1 before the page's one round trip
-    assert [s.split()[0] for s in seen if s != "BEGIN"] == ["SELECT", "(autocommit)"], seen
+    assert [s.split()[0] for s in trace.statements] == ["SELECT"] and trace.round_trips == 1, trace.statements
 
     # The server ends every connection of this database (as a restart or an operator does).
     admin = request.getfixturevalue("postgres_admin")
