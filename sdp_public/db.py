@@ -160,22 +160,23 @@ def read_one(lean, parameters):
 
 
 def write_one(lean, parameters):
-    """Run one write that is a whole transaction by itself (a draft's answers saved), and
-    commit it. Before the request has opened its Session it needs none: on PostgreSQL the
-    statement runs in autocommit, one round trip where BEGIN, the statement and COMMIT were
-    three (the server still makes it durable before answering); on SQLite on the request's
-    lone connection (sqlite3 begins before the write; committed at once). Once the Session
-    is open, in its transaction, committed with it now."""
+    """Run one write that is a whole transaction by itself (a draft's answers saved, a
+    compare-and-set), commit it, and give the number of rows it changed. Before the request
+    has opened its Session it needs none: on PostgreSQL the statement runs in autocommit,
+    one round trip where BEGIN, the statement and COMMIT were three (the server still makes
+    it durable before answering); on SQLite on the request's lone connection (sqlite3
+    begins before the write; committed at once). Once the Session is open, in its
+    transaction, committed with it now."""
     if "db_session" not in g:
-        _lone(lean, parameters, commit=True)
-        return
+        return _lone(lean, parameters, commit=True)
     db = get_session()
-    db.connection().execute(lean.statement, parameters)
+    changed = db.connection().execute(lean.statement, parameters).rowcount
     db.commit()
+    return changed
 
 
 def _lone(lean, parameters, commit):
-    """Run one statement on the request's lone connection (checked out of the pool once per
+    """Run one statement (a read gives its first row, a write the rows it changed) on the request's lone connection (checked out of the pool once per
     request, returned at teardown) and end its transaction at once: nothing is held between
     statements (a SQLite write lock, a snapshot); on PostgreSQL, in autocommit, ending it
     sends nothing."""
@@ -194,10 +195,10 @@ def _lone(lean, parameters, commit):
         connection = pooled.dbapi_connection
         cursor = connection.cursor()
         cursor.execute(compiled.sql, arguments)
-        found = compiled.row(cursor.fetchone()) if compiled.results is not None else None
+        done = compiled.row(cursor.fetchone()) if compiled.results is not None else cursor.rowcount
         if commit:
             connection.commit()
-        return found
+        return done
     except dialect.loaded_dbapi.Error as error:
         lost = dialect.is_disconnect(error, pooled.dbapi_connection if pooled else None, cursor)
         if pooled is not None and lost:

@@ -73,6 +73,8 @@ _READ = Lean(select(_DRAFTS.c.id, _DRAFTS.c.form, _DRAFTS.c.sealed, _DRAFTS.c.ex
              .where(_DRAFTS.c.id == bindparam("id")))
 _UPDATE = Lean(update(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"))
                .values(sealed=bindparam("sealed"), updated_at=bindparam("updated_at"), expires_at=bindparam("expires_at")))
+_SHOWN = Lean(update(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"), _DRAFTS.c.form == bindparam("done"))
+              .values(form=bindparam("sent"), sealed=bindparam("tail")))
 _INSERT = insert(_DRAFTS)
 
 
@@ -211,18 +213,16 @@ def take_confirmation(form):
     draft = _row(form)
     if draft is None or draft.form != form + DONE:
         return None
-    db = get_session()
     shown = {}
     if draft.sealed:
         shown = _sealer().unseal(draft.sealed, context(draft.id))
     # Only the receipt's last 4 characters stay (sealed), for the "check you saved it" step.
     tail = _sealer().seal({"tail": codes.normalise(shown["receipt"])[-4:]}, context(draft.id)) \
         if shown.get("receipt") else ""
-    result = db.execute(update(Draft).where(Draft.id == draft.id, Draft.form == form + DONE)
-                        .values(form=form + SENT, sealed=tail).execution_options(synchronize_session=False))
-    db.commit()
+    # A compare-and-set in one statement (a transaction by itself): of two tabs, one shows it.
+    changed = write_one(_SHOWN, {"draft_id": draft.id, "done": form + DONE, "sent": form + SENT, "tail": tail})
     _forget(draft.id)
-    return shown if result.rowcount == 1 and shown else None
+    return shown if changed == 1 and shown else None
 
 
 def receipt_check(form):

@@ -4,7 +4,7 @@ promise allows; a page that cannot be limited never asks the limiter."""
 import pytest
 
 from database_trace import database_trace
-from sdp_test_helpers import ENGINE, HATE_ANSWERS, csrf, send_report, walk_report
+from sdp_test_helpers import ENGINE, HATE_ANSWERS, csrf, csrf_of, send_report, walk_report
 
 pytestmark = pytest.mark.db
 
@@ -69,6 +69,22 @@ def test_a_send_is_one_transaction_with_no_savepoint_and_one_statistics_statemen
         assert [sent for sent in exchanges if any("report_statistic" in s for s in sent)][0] == [
             s for s in send if "report_statistic" in s]  # every counter in one round trip (psycopg's pipeline)
     assert reference.startswith("HC-")
+
+
+def test_the_confirmation_is_one_read_and_one_compare_and_set_and_shows_the_reference_once(app):
+    client = app.test_client()
+    check, _ = walk_report(client, "en", HATE_ANSWERS)
+    sent = client.post("/en/report/hate-incident/check-answers", data={"csrf_token": csrf_of(check)})
+    with statements(app) as trace:
+        confirmation = client.get(sent.headers["Location"])
+    assert confirmation.status_code == 200 and b"HC-" in confirmation.data
+    seen = [s for s in trace.statements if s not in ("BEGIN", "COMMIT")]
+    assert [s.split()[0] for s in seen] == ["SELECT", "UPDATE"], trace.statements
+    assert "draft.form =" in seen[1]  # only if it is still the sent draft: of two tabs, one shows it
+    if _postgresql(app):
+        assert trace.round_trips == 2, trace.exchanges  # no BEGIN or COMMIT: the UPDATE is its own transaction
+    again = client.get(sent.headers["Location"])
+    assert b"HC-" not in again.data  # shown once, then gone from the row
 
 
 def _counted(monkeypatch):
