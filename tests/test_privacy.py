@@ -70,6 +70,10 @@ def test_request_logs_carry_no_search_terms_or_addresses(client, caplog):
     assert lines
     record = json.loads(lines[-1])
     assert record["route"] == "/<lang>/search" and record["status"] == 200 and record["lang"] == "en"
+    assert record["method"] == "GET" and record["endpoint"] == "public.search" and record["ms"] > 0
+    client.open("/nowhere\"}", method='GET"}')  # an unknown path and a hostile method: still one JSON line
+    record = json.loads([r.getMessage() for r in caplog.records if r.name == "sdp_public.requests"][-1])
+    assert record["route"] is None and record["method"] == 'GET"}' and record["status"] in (400, 404, 405)
     text = "\n".join(lines)
     for secret in ("Jane", "neighbour", "203.0.113.9", "SecretBrowser"):
         assert secret not in text
