@@ -7,7 +7,7 @@ from . import cli, db, errors, i18n, page_frame, request_log, security
 from .config import load_config
 from .contacts import load_contacts, load_services
 from .content import ContentStore
-from .extensions import csrf, limit_only_decorated_views, limiter
+from .extensions import csrf, csrf_only_for_unsafe_methods, limit_only_decorated_views, limiter
 from .front_door import FrontDoor
 from .site_app import SiteFlask
 from .reader_cache import ReaderCache
@@ -36,6 +36,7 @@ def create_app(config=None):
     i18n.init_app(app)
     page_frame.init_app(app)
     csrf.init_app(app)
+    csrf_only_for_unsafe_methods(app)
     limiter.init_app(app)
     limit_only_decorated_views(app)
     security.init_app(app)

@@ -52,6 +52,25 @@ def limit_only_decorated_views(app):
         registry[None] = [_when_limited(hook) if _is_limiters(hook) else hook for hook in registry.get(None, [])]
 
 
+def csrf_only_for_unsafe_methods(app):
+    """Flask-WTF 1.3's before-request check looks up the view's exemptions (its blueprint,
+    its module and name) before it looks at the method, so every GET paid for the lookup
+    only to be let through. Its hook is kept, run only for the methods it checks
+    (WTF_CSRF_METHODS, read at each request); what it does for them is unchanged."""
+    config = app.config
+    hooks = app.before_request_funcs.get(None, [])
+    for index, hook in enumerate(hooks):
+        if hook.__module__ == "flask_wtf.csrf" and hook.__name__ == "csrf_protect":
+            @functools.wraps(hook)
+            def csrf_protect(hook=hook):
+                if request.method in config["WTF_CSRF_METHODS"]:
+                    return hook()
+                return None
+            hooks[index] = csrf_protect
+            return
+    raise RuntimeError("Flask-WTF's csrf_protect hook was not found: init csrf before this")
+
+
 def _is_limiters(hook):
     owner = getattr(hook, "__self__", None) or (hook.args[0] if isinstance(hook, functools.partial) and hook.args else None)
     return owner is limiter

@@ -87,6 +87,23 @@ def test_the_confirmation_is_one_read_and_one_compare_and_set_and_shows_the_refe
     assert b"HC-" not in again.data  # shown once, then gone from the row
 
 
+def test_a_get_never_looks_up_csrf_exemptions_and_a_post_without_a_token_is_still_refused(app, monkeypatch):
+    from sdp_public.extensions import csrf
+    looked_up = []
+    exempt = csrf._is_exempt
+    monkeypatch.setattr(csrf, "_is_exempt", lambda: looked_up.append(1) or exempt())
+    client = app.test_client()
+    assert client.get("/en/report/hate-incident/who").status_code == 200
+    assert client.get("/partners/sign-in").status_code == 200
+    assert looked_up == []
+    # a view Flask-WTF guards (not exempt): refused without a token, before the view runs
+    refused = client.post("/partners/sign-out", data={})
+    assert refused.status_code == 400 and looked_up == [1]
+    # an exempt view (its own form checks its token): let through by the hook, refused by the form
+    client.post("/en/report/hate-incident/who", data={"who": "me"})
+    assert looked_up == [1, 1]
+
+
 def _counted(monkeypatch):
     """Every count the rate limiter's strategy makes (Flask-Limiter's own or post_limit's)."""
     from sdp_public.extensions import limiter
