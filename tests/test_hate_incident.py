@@ -369,3 +369,35 @@ def test_a_question_page_rendered_once_still_carries_each_readers_own_token(app)
     assert first.post("/en/report/hate-incident/who", data={"csrf_token": first_token, "who": "victim"}).status_code == 302
     again = BeautifulSoup(first.get("/en/report/hate-incident/who?change=1").data, "html.parser")
     assert again.find("input", attrs={"value": "victim"}).has_attr("checked")
+
+
+def _consent_page(app, answers):
+    """A new reporter's consent page, reached by answering every question before it."""
+    client = app.test_client()
+    url = "/en/report/hate-incident/who"
+    while not url.endswith("/consent"):
+        soup = BeautifulSoup(client.get(url).data, "html.parser")
+        response = client.post(url, data={"csrf_token": csrf_of(soup), **answers[url.rsplit("/", 1)[1]]})
+        assert response.status_code == 302, url
+        url = response.headers["Location"]
+    page = client.get(url)
+    assert page.status_code == 200
+    return BeautifulSoup(page.data, "html.parser")
+
+
+def test_the_consent_page_names_each_reporters_own_partners_and_is_rendered_once_for_the_same_ones(app, monkeypatch):
+    from sdp_public.report import views
+    rendered = []
+    render = views.render_template
+    monkeypatch.setattr(views, "render_template", lambda name, **kw: rendered.append(name) or render(name, **kw))
+    app.extensions["sdp_blank_questions"].clear()  # a cache: other tests may have filled it
+    no_support = {**HATE_ANSWERS, "support": {"support": "no"}}
+    with_support = _consent_page(app, HATE_ANSWERS)
+    without = _consent_page(app, no_support)
+    again = _consent_page(app, HATE_ANSWERS)
+    partners = [" ".join(s.get_text(" ", strip=True) for s in soup.select("main ul li")) for soup in (with_support, without, again)]
+    assert "Victim Care" in partners[0] and "Victim Care" not in partners[1]  # support asked for: Victim Care too
+    assert partners[2] == partners[0]
+    assert csrf_of(with_support) != csrf_of(again)  # each reader's own token
+    # rendered for the first two (different partners), then reused for the third
+    assert rendered.count("report/consent.html") == 2

@@ -217,16 +217,17 @@ def contact_and_consent_steps(contact_hint, flow_slug):
     An anonymous reporter who asked for support or a visit is told, before consent, that
     nobody can then reach them, and offered a way back to give contact details."""
     from .flow import Step
-    from .recipients import consent_context
+    from .recipients import consent_context, consent_key
     return [
         Step("contact", ContactForm, _l("Can we contact you about your report?"), answers=("contact",), hint=contact_hint),
         Step("no-way-to-reach-you", NoWayToReachForm, _l("Nobody will be able to contact you"), interruption=True,
              show_if=lambda a: a.get("contact") == "anonymous" and wants_to_be_reached(a),
              template="report/no_way_to_reach_you.html",
-             context=lambda a: {"support": a.get("support") == "yes", "visit": a.get("fas_visit") == "yes"}),
+             context=lambda a: {"support": a.get("support") == "yes", "visit": a.get("fas_visit") == "yes"},
+             context_key=lambda a: (a.get("support") == "yes", a.get("fas_visit") == "yes")),
         Step("contact-details", ContactDetailsForm, _l("Your contact details"), answers=CONTACT_FIELDS,
              show_if=lambda a: a.get("contact") == "details", reveal=INTERPRETER_REVEAL,
              hint=_l("Give at least an email address or a phone number.")),
         Step("consent", ConsentForm, _l("Sending your report"), answers=("consent",), template="report/consent.html",
-             context=consent_context(flow_slug)),
+             context=consent_context(flow_slug), context_key=consent_key(flow_slug)),
     ]

@@ -31,6 +31,10 @@ class Step:
     in_summary: Callable = always  # (answers) -> bool: list this step on check answers?
     cross_check: Callable = None   # (form, answers) -> bool: checks against earlier answers, adding errors
     context: Callable = None       # (answers) -> dict: extra template variables for this page
+    # (answers) -> hashable: everything `context` makes the page depend on (which partners,
+    # a yes or no; never an answer's own text). Given, a question not yet answered is
+    # rendered once per key (report/views.py), as a page with no context is.
+    context_key: Callable = None
     summary: Callable = None       # (answers) -> [(label, [text])]: check answers' lines, if not the answers'
 
     def field_names(self):

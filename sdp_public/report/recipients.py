@@ -28,3 +28,8 @@ def named(slugs):
 def consent_context(flow_slug):
     """A Step.context for a consent page: the partners these answers will reach."""
     return lambda answers: {"recipients": named(slugs_for(flow_slug, answers))}
+
+
+def consent_key(flow_slug):
+    """The consent page's Step.context_key: it depends on nothing but which partners."""
+    return lambda answers: tuple(slugs_for(flow_slug, answers))

@@ -9,7 +9,7 @@ from .. import languages
 from .common import INTERPRETER_FIELDS, INTERPRETER_REVEAL, InterpreterMixin, ReachableMixin, valid_email, valid_phone
 from .fields import Required, choice_field, long_text_field, text_field
 from .flow import Flow, Step
-from .recipients import consent_context
+from .recipients import consent_context, consent_key
 
 DOCUMENTS = (("plan-summary", _l("A summary of the Safe Durham Partnership Plan")),
              ("leaflet", _l("A campaign leaflet")), ("web-page", _l("A page of this website")),
@@ -143,7 +143,8 @@ TRANSLATION = Flow(
              hint=_l("Any language, not only the ones this website is in.")),
         Step("already-here", AlreadyHereForm, _l("Some pages are already in your language"), interruption=True,
              show_if=lambda a: a.get("need") == "language" and language_we_publish(a) is not None,
-             template="report/request_already_here.html", context=lambda a: {"published": language_we_publish(a)}),
+             template="report/request_already_here.html", context=lambda a: {"published": language_we_publish(a)},
+             context_key=lambda a: getattr(language_we_publish(a), "code", None)),
         Step("format-other", FormatOtherForm, _l("Which format?"), answers=("format_other",),
              show_if=lambda a: a.get("need") == "other-format"),
         Step("delivery", DeliveryForm, _l("How should we send it to you?"), answers=("delivery",)),
@@ -151,7 +152,8 @@ TRANSLATION = Flow(
              reveal=INTERPRETER_REVEAL, hint=_l("We need these to send you what you asked for."), cross_check=requester_matches_delivery),
         Step("access-needs", AccessNeedsForm, _l("Access needs"), answers=("access_needs",), optional=True),
         Step("consent", RequestConsentForm, _l("Sending your request"), answers=("consent",),
-             template="report/consent.html", context=consent_context("translation-or-format")),
+             template="report/consent.html", context=consent_context("translation-or-format"),
+             context_key=consent_key("translation-or-format")),
     ],
 )
 TRANSLATION_CONTACT = ("name", "email", "address", "phone", *INTERPRETER_FIELDS)
@@ -173,7 +175,8 @@ AWARENESS = Flow(
         Step("booker", BookerForm, _l("Your contact details"), answers=("name", "email", "phone", *INTERPRETER_FIELDS),
              reveal=INTERPRETER_REVEAL, hint=_l("Give at least an email address or a phone number.")),
         Step("consent", RequestConsentForm, _l("Sending your request"), answers=("consent",),
-             template="report/consent.html", context=consent_context("awareness-session")),
+             template="report/consent.html", context=consent_context("awareness-session"),
+             context_key=consent_key("awareness-session")),
     ],
 )
 AWARENESS_CONTACT = ("name", "email", "phone", *INTERPRETER_FIELDS)

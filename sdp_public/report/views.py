@@ -139,13 +139,15 @@ def step(kind, flow_slug, step_slug):
                 return redirect(_step_url(flow, following, change))
 
     previous = flow.previous(current.slug, answers, visible)  # a POST that got here saved nothing
-    # A question not yet answered, with no errors and no page-specific context, looks the
-    # same to everyone but for the CSRF token: render it once, then fill the token in.
-    # (GOV.UK's nested form macros are most of a question page's cost.) The key says what
-    # the back link is made from, so a hit builds no URL.
-    blank = (request.method == "GET" and current.context is None
+    # A question not yet answered, with no errors, looks the same to everyone but for the
+    # CSRF token, or to everyone with the same context key (the consent page: the same
+    # partners): render it once, then fill the token in. (GOV.UK's nested form macros are
+    # most of a question page's cost.) The key says what the back link is made from, so a
+    # hit builds no URL.
+    blank = (request.method == "GET" and (current.context is None or current.context_key is not None)
              and not any(name in answers for name in current.answers))
-    key = (request.script_root, g.lang.code, flow.slug, current.slug, change, previous.slug if previous else None)
+    key = (request.script_root, g.lang.code, flow.slug, current.slug, change, previous.slug if previous else None,
+           current.context_key(answers) if blank and current.context_key else None)
     blank_pages = current_app.extensions["sdp_blank_questions"]  # key -> page HTML with the token slot
     token = csrf_tokens.current()
     if blank and key in blank_pages:
