@@ -76,6 +76,11 @@ _UPDATE = Lean(update(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"))
 _SHOWN = Lean(update(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"), _DRAFTS.c.form == bindparam("done"))
               .values(form=bindparam("sent"), sealed=bindparam("tail")))
 _INSERT = insert(_DRAFTS)
+# Send's claim (in its transaction): only the open draft holding exactly what was read.
+_TAKE = (update(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id"), _DRAFTS.c.form == bindparam("open"),
+                               _DRAFTS.c.sealed == bindparam("read"))
+         .values(form=bindparam("done"), sealed=bindparam("shown")))
+_KEEP = update(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id")).values(sealed=bindparam("shown"))
 
 
 def _row(form):
@@ -178,17 +183,14 @@ class Claim:
         becomes the sent draft, holding the reference, receipt and the partners it went to
         (slugs), sealed, for the one confirmation page. False if another Send (or another
         tab) got there first."""
-        result = db.execute(update(Draft).where(Draft.id == self.draft_id, Draft.form == self.form,
-                                                Draft.sealed == self.sealed)
-                            .values(form=self.form + DONE, sealed=self._shown(reference, receipt, partners))
-                            .execution_options(synchronize_session=False))
-        return result.rowcount == 1
+        changed = db.connection().execute(_TAKE, {"draft_id": self.draft_id, "open": self.form, "read": self.sealed,
+                                                  "done": self.form + DONE,
+                                                  "shown": self._shown(reference, receipt, partners)}).rowcount
+        return changed == 1
 
     def done(self, db, reference, receipt, partners=()):
         """The report took another reference than the one take() kept: keep this one."""
-        db.execute(update(Draft).where(Draft.id == self.draft_id)
-                   .values(sealed=self._shown(reference, receipt, partners))
-                   .execution_options(synchronize_session=False))
+        db.connection().execute(_KEEP, {"draft_id": self.draft_id, "shown": self._shown(reference, receipt, partners)})
 
     def _shown(self, reference, receipt, partners):
         return self.sealer.seal({"reference": reference, "receipt": receipt, "partners": list(partners)},

@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from sdp_public.models import Report
-from sdp_test_helpers import HATE_ANSWERS, Instance, csrf, environment, local_path, walk
+from sdp_test_helpers import HATE_ANSWERS, Instance, csrf, environment, local_path, send_report, walk, walk_report
 
 pytestmark = pytest.mark.db
 
@@ -65,3 +65,19 @@ def test_four_concurrent_sends_from_one_draft_store_one_report(app, server):
     later = session.get(f"{server.url}/en/report/hate-incident/confirmation", timeout=10)
     assert stored[0].reference not in later.text and "sent from this browser earlier" in later.text
     assert len(stored_with(app, before, marker)) == 1
+
+
+def test_a_reference_that_is_taken_already_is_replaced_and_the_confirmation_shows_the_one_stored(app, monkeypatch):
+    from sdp_public.services import codes
+    client = app.test_client()
+    first, _ = send_report(client, "en", walk_report(client, "en", HATE_ANSWERS)[0])
+    other = app.test_client()
+    check, _ = walk_report(other, "en", HATE_ANSWERS)
+    made = iter([first])  # the next Send draws the taken reference once, then a new one
+    new_reference = codes.new_reference
+    monkeypatch.setattr(codes, "new_reference", lambda prefix: next(made, None) or new_reference(prefix))
+    second, _ = send_report(other, "en", check)
+    assert second != first and second.startswith("HC-")  # the confirmation shows what was stored
+    with app.app_context():
+        from sdp_public.db import get_session
+        assert get_session().scalar(select(Report.reference).where(Report.reference == second)) == second
